@@ -1,0 +1,114 @@
+#include "actors/dedup_shard.hpp"
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace agg {
+
+uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
+  auto id = next_part++;
+  auto& p = parts[id];
+  p.ticket = std::move(in.ticket);
+  for (auto& e : in.events) {
+    auto key = dedup_key(e);
+    if (cache.contains(key)) {
+      ++p.cached_duplicates;
+      continue;
+    }
+    auto [it, fresh] = pending.emplace(key, id);
+    if (!fresh) {
+      // A write holding this key is in flight: this is a duplicate whatever it finds,
+      // but the answer may not go out before that write is durable.
+      ++p.cached_duplicates;
+      auto owner = it->second;
+      if (owner != id) {
+        auto& deps = parts[owner].dependents;
+        // All of this part's events are admitted in one go, so a repeat is at the back.
+        if (deps.empty() || deps.back() != id) {
+          deps.push_back(id);
+          ++p.waiting;
+        }
+      }
+      continue;
+    }
+    p.written_keys.push_back(std::move(key));
+    out.push_back(std::move(e));
+  }
+  if (!out.empty())
+    ++p.waiting;
+  else if (p.waiting == 0) {
+    ++p.waiting; // resolve() completes it right away.
+    resolve(id);
+  }
+  return id;
+}
+
+void dedup_shard_state::written(uint64_t id, const write_result& result) {
+  auto& p = parts.at(id);
+  for (size_t i = 0; i < p.written_keys.size(); ++i) {
+    pending.erase(p.written_keys[i]);
+    bool stored_now = i < result.inserted.size() && result.inserted[i] != 0;
+    (stored_now ? p.unique : p.stored_duplicates) += 1;
+    cache.insert(std::move(p.written_keys[i]));
+  }
+  p.new_topics = result.new_topics;
+  auto dependents = std::move(p.dependents);
+  resolve(id);
+  for (auto d : dependents)
+    resolve(d);
+}
+
+void dedup_shard_state::write_failed(uint64_t id, const caf::error& err) {
+  auto& p = parts.at(id);
+  // Not stored, so not cached: a retry goes to the writer again.
+  for (auto& key : p.written_keys)
+    pending.erase(key);
+  p.error = err;
+  auto dependents = std::move(p.dependents);
+  resolve(id);
+  for (auto d : dependents) {
+    auto& dep = parts.at(d);
+    if (!dep.error)
+      dep.error = err;
+    resolve(d);
+  }
+}
+
+void dedup_shard_state::resolve(uint64_t id) {
+  auto i = parts.find(id);
+  if (--i->second.waiting > 0)
+    return;
+  auto& p = i->second;
+  if (p.error) {
+    p.ticket->part_done(0, 0, p.error);
+    // Events its own write stored are stored: count them, so unique == stored holds.
+    if (p.unique + p.stored_duplicates > 0)
+      caf::anon_send(stats, record_atom::value, p.unique, p.stored_duplicates,
+                     std::move(p.new_topics));
+  } else {
+    auto duplicates = p.stored_duplicates + p.cached_duplicates;
+    p.ticket->part_done(p.unique, duplicates);
+    caf::anon_send(stats, record_atom::value, p.unique, duplicates, std::move(p.new_topics));
+  }
+  parts.erase(i);
+}
+
+dedup_shard_actor::behavior_type
+dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
+            stats_actor stats, size_t cache_capacity) {
+  self->state.cache = seen_cache{cache_capacity};
+  self->state.stats = std::move(stats);
+  return {
+    [=](publish_atom, publish_part& in) {
+      event_batch to_write;
+      auto id = self->state.admit(in, to_write);
+      if (to_write.empty())
+        return;
+      self->request(writer, caf::infinite, write_atom::value, std::move(to_write))
+        .then([=](write_result& result) { self->state.written(id, result); },
+              [=](caf::error& err) { self->state.write_failed(id, err); });
+    },
+  };
+}
+
+} // namespace agg

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/actors.hpp"
+#include "actors/publish_ticket.hpp"
+#include "actors/seen_cache.hpp"
+
+namespace agg {
+
+/// A shard's state: the cache of committed keys, the keys in flight to the writer,
+/// and the request parts waiting for writes.
+struct dedup_shard_state {
+  static inline const char* name = "dedup_shard";
+
+  /// One request's events in this shard, until every write it depends on resolved.
+  struct part {
+    std::shared_ptr<publish_ticket> ticket;
+    std::vector<std::string> written_keys; ///< Keys this part sent to the writer, in order.
+    uint64_t unique = 0;                   ///< Stored by this part's own write.
+    uint64_t stored_duplicates = 0;        ///< The writer found them stored already.
+    uint64_t cached_duplicates = 0;        ///< Cache hits and keys in someone's pending write.
+    std::vector<std::string> new_topics;
+    size_t waiting = 0;                    ///< Writes not yet resolved: its own + others'.
+    std::vector<uint64_t> dependents;      ///< Parts waiting on this part's write.
+    caf::error error;
+  };
+
+  explicit dedup_shard_state(size_t cache_capacity = 0) : cache(cache_capacity) {
+  }
+
+  seen_cache cache;
+  std::unordered_map<std::string, uint64_t> pending; ///< Key -> part whose write holds it.
+  std::unordered_map<uint64_t, part> parts;
+  uint64_t next_part = 1;
+  stats_actor stats;
+
+  /// Registers a request part; returns its id and moves the events to write into `out`.
+  uint64_t admit(publish_part& in, event_batch& out);
+
+  /// The writer committed part `id`'s batch.
+  void written(uint64_t id, const write_result& result);
+
+  /// The writer could not commit part `id`'s batch.
+  void write_failed(uint64_t id, const caf::error& err);
+
+private:
+  // One write that part `id` waited for has resolved; completes the part if it was the last.
+  void resolve(uint64_t id);
+};
+
+/// A dedup shard in front of `writer`, reporting resolved parts to `stats`.
+dedup_shard_actor::behavior_type
+dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
+            stats_actor stats, size_t cache_capacity);
+
+} // namespace agg

@@ -1,0 +1,32 @@
+#include "actors/publish_ticket.hpp"
+
+namespace agg {
+
+publish_ticket::publish_ticket(size_t parts, uint64_t received)
+  : remaining_(parts), received_(received) {
+}
+
+std::future<publish_outcome> publish_ticket::outcome() {
+  return promise_.get_future();
+}
+
+void publish_ticket::part_done(uint64_t unique, uint64_t duplicates, caf::error error) {
+  unique_.fetch_add(unique, std::memory_order_relaxed);
+  duplicates_.fetch_add(duplicates, std::memory_order_relaxed);
+  if (error) {
+    bool expected = false;
+    if (failed_.compare_exchange_strong(expected, true))
+      error_ = std::move(error);
+  }
+  // acq_rel: the last part sees every other part's writes, error_ included.
+  if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
+  publish_outcome result;
+  result.received = received_;
+  result.unique = unique_.load(std::memory_order_relaxed);
+  result.duplicates = duplicates_.load(std::memory_order_relaxed);
+  result.error = std::move(error_);
+  promise_.set_value(std::move(result));
+}
+
+} // namespace agg

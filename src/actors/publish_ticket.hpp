@@ -1,0 +1,42 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+
+#include <caf/error.hpp>
+
+namespace agg {
+
+/// What one publish request came to once every shard resolved its part.
+struct publish_outcome {
+  uint64_t received = 0;
+  uint64_t unique = 0;
+  uint64_t duplicates = 0;
+  caf::error error; ///< Set when any part failed: the request must not get a 200.
+};
+
+/// Fan-in of one request's parts: each shard reports once; the last report fulfils
+/// the future the HTTP thread waits on. Dropping the ticket unfulfilled breaks the
+/// promise, so a dead actor shows up as an error rather than a hang.
+class publish_ticket {
+public:
+  publish_ticket(size_t parts, uint64_t received);
+
+  /// The future of the outcome; call once.
+  std::future<publish_outcome> outcome();
+
+  /// Reports one part; safe from any thread, exactly once per part.
+  void part_done(uint64_t unique, uint64_t duplicates, caf::error error = {});
+
+private:
+  std::atomic<size_t> remaining_;
+  std::atomic<uint64_t> unique_{0};
+  std::atomic<uint64_t> duplicates_{0};
+  std::atomic<bool> failed_{false};
+  caf::error error_; // Written only by the part that flipped failed_.
+  uint64_t received_;
+  std::promise<publish_outcome> promise_;
+};
+
+} // namespace agg

@@ -1,0 +1,81 @@
+#include "actors/writer.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+namespace agg {
+
+void writer_state::flush() {
+  std::vector<const event*> all;
+  all.reserve(queued_events);
+  for (auto& batch : queue)
+    for (auto& e : batch.events)
+      all.push_back(&e);
+  auto statuses = store->commit(all, duplicates_total);
+  if (!statuses) {
+    for (auto& batch : queue)
+      batch.promise.deliver(statuses.error());
+    for (auto& waiter : save_waiters)
+      waiter.deliver(statuses.error());
+  } else {
+    size_t offset = 0;
+    for (auto& batch : queue) {
+      write_result result;
+      result.inserted.reserve(batch.events.size());
+      for (size_t i = 0; i < batch.events.size(); ++i) {
+        auto status = (*statuses)[offset + i];
+        result.inserted.push_back(status == insert_status::duplicate ? 0 : 1);
+        if (status == insert_status::inserted_new_topic)
+          result.new_topics.push_back(batch.events[i].topic);
+      }
+      offset += batch.events.size();
+      batch.promise.deliver(std::move(result));
+    }
+    for (auto& waiter : save_waiters)
+      waiter.deliver(true);
+  }
+  queue.clear();
+  queued_events = 0;
+  save_waiters.clear();
+}
+
+writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
+                                   std::shared_ptr<event_store> store, size_t commit_max_events) {
+  self->state.store = std::move(store);
+  self->state.max_events = commit_max_events;
+  // Group commit: a batch waits for a flush message sent to our own mailbox, so every
+  // batch that arrived meanwhile (while the last commit was on disk) joins the same
+  // transaction. A full queue commits at once to bound the transaction.
+  auto schedule_flush = [self] {
+    if (!self->state.flush_scheduled) {
+      self->state.flush_scheduled = true;
+      self->send(self, flush_atom::value);
+    }
+  };
+  return {
+    [=](write_atom, event_batch& events) -> caf::result<write_result> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<write_result>();
+      st.queued_events += events.size();
+      st.queue.push_back({std::move(events), promise});
+      if (st.queued_events >= st.max_events)
+        st.flush();
+      else
+        schedule_flush();
+      return promise;
+    },
+    [=](save_dups_atom, uint64_t duplicates_total) -> caf::result<bool> {
+      auto promise = self->make_response_promise<bool>();
+      self->state.duplicates_total = duplicates_total;
+      self->state.save_waiters.push_back(promise);
+      schedule_flush();
+      return promise;
+    },
+    [=](flush_atom) {
+      self->state.flush_scheduled = false;
+      if (!self->state.queue.empty() || !self->state.save_waiters.empty())
+        self->state.flush();
+    },
+  };
+}
+
+} // namespace agg

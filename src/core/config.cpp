@@ -1,0 +1,225 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace agg {
+
+namespace {
+
+// Parses a whole decimal string into an unsigned integer within [min, max].
+std::string parse_unsigned(const std::string& name, const std::string& text, uint64_t min,
+                           uint64_t max, uint64_t& out) {
+  uint64_t value = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || err != std::errc{} || end != text.data() + text.size()
+      || value < min || value > max)
+    return "option --" + name + " needs a whole number from " + std::to_string(min) + " to "
+           + std::to_string(max) + ", got \"" + text + "\"";
+  out = value;
+  return {};
+}
+
+template <class T>
+std::function<std::string(config&, const std::string&)> number(T config::*member, uint64_t min,
+                                                                uint64_t max, const char* name) {
+  return [=](config& cfg, const std::string& text) {
+    uint64_t value = 0;
+    auto err = parse_unsigned(name, text, min, max, value);
+    if (err.empty())
+      cfg.*member = static_cast<T>(value);
+    return err;
+  };
+}
+
+struct option_spec {
+  const char* name;
+  const char* help;
+  std::function<std::string(config&, const std::string&)> apply;
+};
+
+const std::vector<option_spec>& options() {
+  // Upper bounds keep a typo from asking for absurd resources; 1<<30 is 1 GiB.
+  static const std::vector<option_spec> specs = {
+    {"host", "address to listen on", [](config& c, const std::string& v) {
+       if (v.empty())
+         return std::string{"option --host needs an address"};
+       c.host = v;
+       return std::string{};
+     }},
+    {"port", "TCP port (0 picks a free one)", number(&config::port, 0, 65535, "port")},
+    {"data-dir", "directory of the SQLite file events.db", [](config& c, const std::string& v) {
+       if (v.empty())
+         return std::string{"option --data-dir needs a path"};
+       c.data_dir = v;
+       return std::string{};
+     }},
+    {"shards", "dedup actors; shard = hash(topic) mod N", number(&config::shards, 1, 256, "shards")},
+    {"http-threads", "HTTP worker threads (one per open connection)",
+     number(&config::http_threads, 1, 4096, "http-threads")},
+    {"actor-threads", "CAF scheduler threads, 0 = one per core",
+     number(&config::actor_threads, 0, 256, "actor-threads")},
+    {"cache-capacity", "committed keys remembered in memory, all shards together",
+     number(&config::cache_capacity, 0, 1u << 30, "cache-capacity")},
+    {"max-body-bytes", "largest request body", number(&config::max_body_bytes, 1, 1u << 30,
+                                                      "max-body-bytes")},
+    {"max-events", "most events in one request", number(&config::max_events, 1, 1000000,
+                                                        "max-events")},
+    {"max-depth", "deepest JSON nesting of a request", number(&config::max_depth, 2, 10000,
+                                                              "max-depth")},
+    {"max-topic-bytes", "longest topic", number(&config::max_topic_bytes, 1, 1u << 20,
+                                                "max-topic-bytes")},
+    {"max-event-id-bytes", "longest event_id", number(&config::max_event_id_bytes, 1, 1u << 20,
+                                                      "max-event-id-bytes")},
+    {"max-source-bytes", "longest source", number(&config::max_source_bytes, 1, 1u << 20,
+                                                  "max-source-bytes")},
+    {"max-page", "largest limit of GET /events", number(&config::max_page, 1, 1000000,
+                                                        "max-page")},
+    {"commit-max-events", "most events in one group commit",
+     number(&config::commit_max_events, 1, 1000000, "commit-max-events")},
+    {"publish-timeout-ms", "how long a publish waits for its commit before a 503",
+     number(&config::publish_timeout_ms, 1, 3600000, "publish-timeout-ms")},
+    {"sync", "normal (survives kill -9) or full (fsync per commit, survives power loss)",
+     [](config& c, const std::string& v) {
+       if (v == "normal")
+         c.sync = sync_mode::normal;
+       else if (v == "full")
+         c.sync = sync_mode::full;
+       else
+         return "option --sync takes normal or full, got \"" + v + "\"";
+       return std::string{};
+     }},
+  };
+  return specs;
+}
+
+std::string trim(const std::string& s) {
+  auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos)
+    return {};
+  auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+} // namespace
+
+std::string config::database_path() const {
+  return data_dir + "/events.db";
+}
+
+std::string apply_option(config& cfg, const std::string& name, const std::string& value) {
+  for (auto& spec : options())
+    if (name == spec.name)
+      return spec.apply(cfg, value);
+  return "unknown option --" + name + " (see --help)";
+}
+
+std::string apply_config_file(config& cfg, const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return "cannot read config file " + path;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty())
+      continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos)
+      return path + ":" + std::to_string(number) + ": expected name = value";
+    auto value = trim(line.substr(eq + 1));
+    // Accept quoted strings so values with spaces or '#' read naturally.
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    if (auto err = apply_option(cfg, trim(line.substr(0, eq)), value); !err.empty())
+      return path + ":" + std::to_string(number) + ": " + err;
+  }
+  return {};
+}
+
+cli_result parse_command_line(int argc, const char* const* argv) {
+  cli_result result;
+  std::vector<std::pair<std::string, std::string>> given;
+  std::string config_file;
+  auto fail = [&](std::string text) {
+    result.what = cli_result::action::error;
+    result.message = std::move(text);
+    return result;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      result.what = cli_result::action::help;
+      return result;
+    }
+    if (arg == "--version") {
+      result.what = cli_result::action::version;
+      return result;
+    }
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2)
+      return fail("unexpected argument \"" + arg + "\" (options look like --name value)");
+    std::string name = arg.substr(2), value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return fail("option --" + name + " needs a value");
+    }
+    if (name == "config")
+      config_file = value;
+    else
+      given.emplace_back(name, value);
+  }
+  // The file first, so that the command line overrides it.
+  if (!config_file.empty())
+    if (auto err = apply_config_file(result.cfg, config_file); !err.empty())
+      return fail(err);
+  for (auto& [name, value] : given)
+    if (auto err = apply_option(result.cfg, name, value); !err.empty())
+      return fail(err);
+  return result;
+}
+
+std::string help_text() {
+  config defaults;
+  std::ostringstream out;
+  out << "Usage: event-aggregator [--config FILE] [--name value]...\n\n"
+      << "An HTTP event aggregator: deduplicates events by (topic, event_id) and stores\n"
+      << "every unique event durably in SQLite before acknowledging it.\n\nOptions:\n";
+  auto current = describe(defaults);
+  std::istringstream values{current};
+  std::map<std::string, std::string> value_of;
+  for (std::string line; std::getline(values, line);)
+    if (auto eq = line.find('='); eq != std::string::npos)
+      value_of[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+  for (auto& spec : options()) {
+    std::string flag = std::string{"  --"} + spec.name;
+    out << flag << std::string(flag.size() < 24 ? 24 - flag.size() : 1, ' ') << spec.help
+        << " (default " << value_of[spec.name] << ")\n";
+  }
+  out << "  --config FILE           read name = value lines first\n"
+      << "  --help, --version\n";
+  return out.str();
+}
+
+std::string describe(const config& cfg) {
+  std::ostringstream out;
+  out << "host = " << cfg.host << "\nport = " << cfg.port << "\ndata-dir = " << cfg.data_dir
+      << "\nshards = " << cfg.shards << "\nhttp-threads = " << cfg.http_threads
+      << "\nactor-threads = " << cfg.actor_threads << "\ncache-capacity = " << cfg.cache_capacity
+      << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-events = " << cfg.max_events
+      << "\nmax-depth = " << cfg.max_depth << "\nmax-topic-bytes = " << cfg.max_topic_bytes
+      << "\nmax-event-id-bytes = " << cfg.max_event_id_bytes
+      << "\nmax-source-bytes = " << cfg.max_source_bytes << "\nmax-page = " << cfg.max_page
+      << "\ncommit-max-events = " << cfg.commit_max_events
+      << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
+      << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal") << "\n";
+  return out.str();
+}
+
+} // namespace agg

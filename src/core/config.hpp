@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace agg {
+
+/// How hard each group commit pushes data to disk.
+enum class sync_mode {
+  normal, ///< WAL + synchronous=NORMAL: survives a process crash (kill -9).
+  full,   ///< WAL + synchronous=FULL: fsync per group commit, survives power loss.
+};
+
+/// Every option of the service, with its default.
+struct config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string data_dir = "./data";
+  size_t shards = 4;
+  size_t http_threads = 64;
+  size_t actor_threads = 0; ///< 0: CAF's default (one per hardware thread).
+  size_t cache_capacity = 262144;
+  size_t max_body_bytes = 16u << 20;
+  size_t max_events = 10000;
+  size_t max_depth = 64;
+  size_t max_topic_bytes = 1024;
+  size_t max_event_id_bytes = 1024;
+  size_t max_source_bytes = 1024;
+  size_t max_page = 10000;
+  size_t commit_max_events = 20000;
+  uint32_t publish_timeout_ms = 10000;
+  sync_mode sync = sync_mode::normal;
+
+  /// The SQLite file inside `data_dir`.
+  std::string database_path() const;
+};
+
+/// The outcome of reading the command line: run, print help/version, or fail.
+struct cli_result {
+  enum class action { run, help, version, error } what = action::run;
+  config cfg;
+  std::string message; ///< The error text for `action::error`.
+};
+
+/// Reads options from `--name value`, `--name=value` and an optional `--config FILE`
+/// (command line wins over the file).
+cli_result parse_command_line(int argc, const char* const* argv);
+
+/// Applies one `name`/`value` pair; returns an error text, empty on success.
+std::string apply_option(config& cfg, const std::string& name, const std::string& value);
+
+/// Reads `name = value` lines ('#' starts a comment) from a file into `cfg`.
+std::string apply_config_file(config& cfg, const std::string& path);
+
+/// The text `--help` prints.
+std::string help_text();
+
+/// One line per option with its effective value, for the start-up log.
+std::string describe(const config& cfg);
+
+} // namespace agg

@@ -1,0 +1,69 @@
+#pragma once
+
+// Every atom and message type the actors exchange, in one place.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "core/event.hpp"
+
+namespace agg {
+
+class publish_ticket;
+
+// Atom texts: at most 10 characters of [A-Za-z0-9_]; others silently become spaces.
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
+using save_dups_atom = caf::atom_constant<caf::atom("save_dups")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// The events of one request that belong to one shard, and the request's fan-in ticket.
+struct publish_part {
+  event_batch events;
+  std::shared_ptr<publish_ticket> ticket;
+};
+
+/// The writer's answer to one batch, sent after its transaction committed.
+struct write_result {
+  std::vector<uint8_t> inserted;       ///< Per event: 1 = stored now, 0 = was stored before.
+  std::vector<std::string> new_topics; ///< Topics this batch stored first.
+};
+
+/// What `GET /stats` shows.
+struct stats_snapshot {
+  uint64_t received = 0;
+  uint64_t unique = 0;
+  uint64_t duplicates = 0;
+  std::vector<std::string> topics;
+  double uptime_seconds = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("event"), x.topic, x.event_id, x.timestamp, x.source, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_result& x) {
+  return f(caf::meta::type_name("write_result"), x.inserted, x.new_topics);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats_snapshot& x) {
+  return f(caf::meta::type_name("stats_snapshot"), x.received, x.unique, x.duplicates, x.topics,
+           x.uptime_seconds);
+}
+
+} // namespace agg
+
+// The ticket is a pointer into this process: never serialized, local messages only.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agg::publish_part)

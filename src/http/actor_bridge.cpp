@@ -1,0 +1,69 @@
+#include "http/actor_bridge.hpp"
+
+#include <functional>
+#include <future>
+
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "core/errors.hpp"
+
+namespace agg {
+
+actor_bridge::actor_bridge(caf::actor_system& sys, std::vector<dedup_shard_actor> shards,
+                           stats_actor stats, std::chrono::milliseconds publish_timeout)
+  : sys_(sys),
+    shards_(std::move(shards)),
+    stats_(std::move(stats)),
+    publish_timeout_(publish_timeout) {
+}
+
+size_t actor_bridge::shard_of(const std::string& topic) const {
+  return std::hash<std::string>{}(topic) % shards_.size();
+}
+
+publish_outcome actor_bridge::publish(event_batch events) {
+  auto received = events.size();
+  std::vector<event_batch> parts(shards_.size());
+  for (auto& e : events) {
+    auto& part = parts[shard_of(e.topic)];
+    part.push_back(std::move(e));
+  }
+  size_t used = 0;
+  for (auto& part : parts)
+    used += part.empty() ? 0 : 1;
+  // A promise/future rather than a scoped_actor: CAF 0.17 never cancels request
+  // timeouts, so long-lived blocking actors fill up with stale timeout messages.
+  auto ticket = std::make_shared<publish_ticket>(used, received);
+  auto future = ticket->outcome();
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (!parts[i].empty())
+      caf::anon_send(shards_[i], publish_atom::value, publish_part{std::move(parts[i]), ticket});
+  ticket.reset();
+  publish_outcome outcome;
+  if (future.wait_for(publish_timeout_) != std::future_status::ready) {
+    outcome.error = make_error(ec::timeout, "the commit was not confirmed within "
+                                              + std::to_string(publish_timeout_.count())
+                                              + " ms (--publish-timeout-ms); retrying is safe");
+    return outcome;
+  }
+  try {
+    return future.get();
+  } catch (const std::future_error&) {
+    // Every holder of the ticket went away without answering: actors are stopping.
+    outcome.error = make_error(ec::shutting_down, "the service is shutting down");
+    return outcome;
+  }
+}
+
+caf::expected<stats_snapshot> actor_bridge::stats() {
+  // A fresh scoped_actor per call: its stale timeout message dies with it.
+  caf::scoped_actor self{sys_};
+  caf::expected<stats_snapshot> result{stats_snapshot{}};
+  self->request(stats_, std::chrono::seconds(5), caf::get_atom::value)
+    .receive([&](stats_snapshot& snapshot) { result = std::move(snapshot); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+} // namespace agg

@@ -1,0 +1,83 @@
+#include "http/http_server.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include "core/errors.hpp"
+
+namespace agg {
+
+namespace {
+
+// cpp-httplib hard-codes a listen backlog of 5, which drops SYNs (1 s retransmits)
+// under 64 concurrent connections; we re-listen with the kernel's maximum.
+constexpr int listen_backlog = SOMAXCONN;
+
+// Requests one keep-alive connection may carry: many, so wrk-style clients reuse
+// connections, but not unbounded, so a client cannot hold a thread forever.
+constexpr size_t keep_alive_requests = 1000;
+
+// Seconds an idle keep-alive connection keeps its thread, and per-read/write limits.
+constexpr time_t keep_alive_seconds = 5;
+constexpr time_t io_timeout_seconds = 10;
+
+} // namespace
+
+http_server::http_server(const config& cfg, const route_context& routes)
+  : svr_(std::make_unique<httplib::Server>()) {
+  auto threads = cfg.http_threads;
+  svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Without TCP_NODELAY, Nagle + delayed ACK cap a keep-alive client at ~25 req/s.
+  svr_->set_tcp_nodelay(true);
+  svr_->set_keep_alive_max_count(keep_alive_requests);
+  svr_->set_keep_alive_timeout(keep_alive_seconds);
+  svr_->set_read_timeout(io_timeout_seconds, 0);
+  svr_->set_write_timeout(io_timeout_seconds, 0);
+  svr_->set_payload_max_length(cfg.max_body_bytes);
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second
+  // instance bind the same port silently and steal half the traffic.
+  svr_->set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd_ = sock;
+  });
+  register_routes(*svr_, routes);
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+caf::expected<uint16_t> http_server::start(const std::string& host, uint16_t port) {
+  int bound = port == 0 ? svr_->bind_to_any_port(host) : (svr_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0)
+    return make_error(ec::startup_failure, "cannot listen on " + host + ":" + std::to_string(port)
+                                             + ": " + std::strerror(errno));
+  if (::listen(listen_fd_, listen_backlog) != 0)
+    return make_error(ec::startup_failure, std::string{"cannot raise the listen backlog: "}
+                                             + std::strerror(errno));
+  thread_ = std::thread{[this] {
+    svr_->listen_after_bind();
+    listen_ended_ = true;
+  }};
+  // stop() before is_running() would be a no-op and leave listen running forever.
+  while (!svr_->is_running() && !listen_ended_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return static_cast<uint16_t>(bound);
+}
+
+void http_server::stop() {
+  if (!thread_.joinable())
+    return;
+  svr_->stop();
+  thread_.join();
+}
+
+bool http_server::running() const {
+  return !listen_ended_;
+}
+
+} // namespace agg

@@ -1,0 +1,208 @@
+#include "http/routes.hpp"
+
+#include <charconv>
+#include <memory>
+
+#include <httplib.h>
+
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "http/error_mapping.hpp"
+#include "storage/event_reader.hpp"
+
+namespace agg {
+
+namespace {
+
+constexpr const char* json_type = "application/json";
+
+// Events per SQLite page while streaming a whole topic: large enough to amortise a
+// query, small enough to keep memory flat (a few hundred KB of JSON per chunk).
+constexpr size_t stream_page = 1000;
+
+void reply_error(httplib::Response& res, const request_error& err) {
+  res.status = err.status;
+  if (auto secs = retry_after_seconds(err.status); secs > 0)
+    res.set_header("Retry-After", std::to_string(secs));
+  res.set_content(encode_error(err.code, err.message), json_type);
+}
+
+// Reads a non-negative integer query parameter within [min, max].
+bool read_number(const httplib::Request& req, const char* name, int64_t min, int64_t max,
+                 int64_t& out, request_error& err) {
+  auto text = req.get_param_value(name);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min
+      || value > max) {
+    err = {400, "invalid_query", std::string{"query parameter "} + name
+                                   + " must be a whole number from " + std::to_string(min)
+                                   + " to " + std::to_string(max) + ", got \"" + text + "\""};
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+void handle_publish(const route_context& ctx, const httplib::Request& req,
+                    httplib::Response& res) {
+  auto decoded = decode_publish(req.body, ctx.limits);
+  if (!decoded.ok())
+    return reply_error(res, decoded.error);
+  auto outcome = ctx.bridge->publish(std::move(decoded.events));
+  if (outcome.error)
+    return reply_error(res, map_error(outcome.error));
+  res.set_content(encode_publish_answer(outcome), json_type);
+}
+
+// Streams every event of the topic as one JSON array, a page at a time.
+void stream_topic(httplib::Response& res, std::shared_ptr<event_reader> reader, int64_t topic_id,
+                  std::string topic) {
+  auto after = std::make_shared<int64_t>(0);
+  res.set_chunked_content_provider(
+    json_type, [=](size_t, httplib::DataSink& sink) {
+      auto page = reader->page(topic_id, topic, *after, stream_page);
+      if (!page) {
+        // The status line is gone already: cut the stream so the client sees a
+        // truncated array rather than a short, valid one.
+        log_error("GET /events stream of topic " + topic + " failed: " + error_text(page.error()));
+        return false;
+      }
+      std::string chunk = *after == 0 ? "[" : "";
+      for (auto& e : *page) {
+        if (*after != 0 || &e != &page->front())
+          chunk += ',';
+        append_event(chunk, e);
+      }
+      if (!page->empty())
+        *after = page->back().seq;
+      if (page->size() < stream_page)
+        chunk += ']';
+      if (!sink.write(chunk.data(), chunk.size()))
+        return false;
+      if (page->size() < stream_page)
+        sink.done();
+      return true;
+    });
+}
+
+void handle_events(const route_context& ctx, const httplib::Request& req,
+                   httplib::Response& res) {
+  if (!req.has_param("topic"))
+    return reply_error(res, {400, "invalid_query", "missing query parameter topic"});
+  auto topic = req.get_param_value("topic");
+  if (topic.empty())
+    return reply_error(res, {400, "invalid_query", "query parameter topic must not be empty"});
+  request_error err;
+  int64_t after = 0, limit = 0;
+  bool paged = req.has_param("limit") || req.has_param("after");
+  if (req.has_param("after") && !read_number(req, "after", 0, INT64_MAX, after, err))
+    return reply_error(res, err);
+  limit = static_cast<int64_t>(ctx.max_page);
+  if (req.has_param("limit")
+      && !read_number(req, "limit", 1, static_cast<int64_t>(ctx.max_page), limit, err))
+    return reply_error(res, err);
+  auto reader = event_reader::open(ctx.database_path);
+  if (!reader)
+    return reply_error(res, map_error(reader.error()));
+  auto id = (*reader)->topic_id(topic);
+  if (!id)
+    return reply_error(res, map_error(id.error()));
+  if (!*id)
+    return res.set_content("[]", json_type);
+  if (!paged)
+    return stream_topic(res, std::shared_ptr<event_reader>{std::move(*reader)}, **id, topic);
+  // One extra row tells whether another page follows.
+  auto page = (*reader)->page(**id, topic, after, static_cast<size_t>(limit) + 1);
+  if (!page)
+    return reply_error(res, map_error(page.error()));
+  bool more = page->size() > static_cast<size_t>(limit);
+  if (more)
+    page->pop_back();
+  std::string body = "[";
+  for (auto& e : *page) {
+    if (&e != &page->front())
+      body += ',';
+    append_event(body, e);
+  }
+  body += ']';
+  if (more)
+    res.set_header("Link", "</events?topic=" + httplib::detail::encode_query_param(topic)
+                             + "&after=" + std::to_string(page->back().seq) + "&limit="
+                             + std::to_string(limit) + ">; rel=\"next\"");
+  res.set_content(body, json_type);
+}
+
+void handle_stats(const route_context& ctx, httplib::Response& res) {
+  auto stats = ctx.bridge->stats();
+  if (!stats)
+    return reply_error(res, map_error(stats.error()));
+  res.set_content(encode_stats(*stats), json_type);
+}
+
+// Answers 405 for `method` on `path`, naming the methods it does take.
+void refuse_method(httplib::Server& svr, const char* path, const char* allow, bool get_allowed) {
+  auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Allow", allow);
+    reply_error(res, {405, "method_not_allowed",
+                      req.method + " is not allowed on " + req.path + "; use " + allow});
+  };
+  if (!get_allowed)
+    svr.Get(path, refuse);
+  else
+    svr.Post(path, refuse);
+  svr.Put(path, refuse);
+  svr.Patch(path, refuse);
+  svr.Delete(path, refuse);
+  svr.Options(path, refuse);
+}
+
+} // namespace
+
+void register_routes(httplib::Server& svr, const route_context& ctx) {
+  svr.Post("/publish", [ctx](const httplib::Request& req, httplib::Response& res) {
+    handle_publish(ctx, req, res);
+  });
+  svr.Get("/events", [ctx](const httplib::Request& req, httplib::Response& res) {
+    handle_events(ctx, req, res);
+  });
+  svr.Get("/stats", [ctx](const httplib::Request&, httplib::Response& res) {
+    handle_stats(ctx, res);
+  });
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", json_type);
+  });
+  refuse_method(svr, "/publish", "POST", false);
+  for (auto* path : {"/events", "/stats", "/healthz"})
+    refuse_method(svr, path, "GET, HEAD", true);
+  auto limit = ctx.max_body_bytes;
+  // Runs for every status >= 400; only fills in bodies the handlers did not write.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+    [limit](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty())
+        return httplib::Server::HandlerResponse::Unhandled;
+      if (res.status == 404)
+        reply_error(res, {404, "not_found", "no route for " + req.method + " " + req.path});
+      else if (res.status == 413)
+        reply_error(res, {413, "body_too_large", "the body is larger than "
+                                                   + std::to_string(limit)
+                                                   + " bytes (--max-body-bytes)"});
+      else
+        reply_error(res, {res.status, "bad_request", "the request could not be read as HTTP"});
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                               std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    log_error("internal error on " + req.method + " " + req.path + ": " + what);
+    reply_error(res, {500, "internal_error", "the server failed on this request; see its log"});
+  });
+}
+
+} // namespace agg

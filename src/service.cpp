@@ -1,0 +1,107 @@
+#include "service.hpp"
+
+#include <filesystem>
+
+#include <caf/all.hpp>
+
+#include "actors/dedup_shard.hpp"
+#include "actors/stats.hpp"
+#include "actors/writer.hpp"
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "http/actor_bridge.hpp"
+#include "http/http_server.hpp"
+#include "storage/sqlite_event_store.hpp"
+
+namespace agg {
+
+service::service(const config& cfg) : cfg_(cfg) {
+}
+
+caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
+  std::error_code fs_err;
+  std::filesystem::create_directories(cfg.data_dir, fs_err);
+  if (fs_err)
+    return make_error(ec::startup_failure,
+                      "cannot create data dir " + cfg.data_dir + ": " + fs_err.message());
+  auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync);
+  if (!store)
+    return store.error();
+  auto counters = (*store)->counters();
+  auto topics = (*store)->topics();
+  if (!counters)
+    return counters.error();
+  if (!topics)
+    return topics.error();
+  log_info("opened " + cfg.database_path() + ": " + std::to_string(counters->unique)
+           + " events in " + std::to_string(topics->size()) + " topics");
+
+  std::unique_ptr<service> svc{new service(cfg)};
+  if (cfg.actor_threads > 0)
+    svc->caf_cfg_.set("scheduler.max-threads", cfg.actor_threads);
+  svc->sys_ = std::make_unique<caf::actor_system>(svc->caf_cfg_);
+  auto& sys = *svc->sys_;
+  // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
+  svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(*store)},
+                                          cfg.commit_max_events);
+  svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
+  auto per_shard = cfg.cache_capacity / cfg.shards;
+  for (size_t i = 0; i < cfg.shards; ++i)
+    svc->shards_.push_back(sys.spawn(dedup_shard, svc->writer_, svc->stats_, per_shard));
+  svc->bridge_ = std::make_unique<actor_bridge>(sys, svc->shards_, svc->stats_,
+                                                std::chrono::milliseconds(cfg.publish_timeout_ms));
+
+  route_context routes;
+  routes.bridge = svc->bridge_.get();
+  routes.limits = {cfg.max_events, cfg.max_depth, cfg.max_topic_bytes, cfg.max_event_id_bytes,
+                   cfg.max_source_bytes};
+  routes.max_page = cfg.max_page;
+  routes.max_body_bytes = cfg.max_body_bytes;
+  routes.database_path = cfg.database_path();
+  svc->http_ = std::make_unique<http_server>(cfg, routes);
+  auto port = svc->http_->start(cfg.host, cfg.port);
+  if (!port) {
+    svc->stop();
+    return port.error();
+  }
+  svc->port_ = *port;
+  log_info("listening on http://" + cfg.host + ":" + std::to_string(*port));
+  return svc;
+}
+
+service::~service() {
+  stop();
+}
+
+bool service::serving() const {
+  return http_ && http_->running();
+}
+
+void service::stop() {
+  if (stopped_ || !sys_)
+    return;
+  stopped_ = true;
+  // 1. No new requests; in-flight ones finish, since the actors still run.
+  if (http_)
+    http_->stop();
+  // 2. Save the duplicate counter (unique is saved with every commit).
+  {
+    caf::scoped_actor self{*sys_};
+    self->request(stats_, std::chrono::seconds(5), persist_atom::value)
+      .receive([](bool) {},
+               [](caf::error& err) { log_error("could not save counters: " + error_text(err)); });
+  }
+  // 3. Stop the actors; nothing holds a scoped_actor any more, so awaiting cannot hang.
+  for (auto& shard : shards_)
+    caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(stats_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(writer_, caf::exit_reason::user_shutdown);
+  shards_.clear();
+  stats_ = nullptr;
+  writer_ = nullptr;
+  bridge_.reset();
+  sys_->await_all_actors_done();
+  log_info("stopped");
+}
+
+} // namespace agg

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/actors.hpp"
+#include "core/config.hpp"
+
+namespace agg {
+
+class actor_bridge;
+class http_server;
+
+/// The composition root: opens the store, spawns and wires the actors, serves HTTP,
+/// and shuts all of it down in order.
+class service {
+public:
+  /// Starts everything, or reports the first thing that failed.
+  static caf::expected<std::unique_ptr<service>> start(const config& cfg);
+
+  ~service();
+
+  /// The port HTTP listens on (useful with --port 0).
+  uint16_t port() const {
+    return port_;
+  }
+
+  /// False if the HTTP listener died on its own.
+  bool serving() const;
+
+  /// Stops accepting, lets in-flight requests and commits finish, saves the
+  /// counters and stops every actor. Idempotent.
+  void stop();
+
+private:
+  explicit service(const config& cfg);
+
+  config cfg_;
+  caf::actor_system_config caf_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  writer_actor writer_;
+  stats_actor stats_;
+  std::vector<dedup_shard_actor> shards_;
+  std::unique_ptr<actor_bridge> bridge_;
+  std::unique_ptr<http_server> http_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+} // namespace agg

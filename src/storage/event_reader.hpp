@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "core/event.hpp"
+
+namespace SQLite {
+class Database;
+class Statement;
+} // namespace SQLite
+
+namespace agg {
+
+/// A read-only connection for one reader thread; WAL lets it read while the writer
+/// commits, and each page sees one consistent snapshot.
+class event_reader {
+public:
+  /// Opens the existing database at `path` read-only.
+  static caf::expected<std::unique_ptr<event_reader>> open(const std::string& path);
+
+  ~event_reader();
+
+  /// The id of `topic`, or nothing if no event of it was ever stored.
+  caf::expected<std::optional<int64_t>> topic_id(const std::string& topic);
+
+  /// Up to `limit` events of the topic with seq > `after`, in seq order.
+  caf::expected<std::vector<stored_event>> page(int64_t topic_id, const std::string& topic,
+                                                int64_t after, size_t limit);
+
+private:
+  explicit event_reader(std::unique_ptr<SQLite::Database> db);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<SQLite::Statement> find_topic_;
+  std::unique_ptr<SQLite::Statement> read_page_;
+};
+
+} // namespace agg

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "core/event.hpp"
+
+namespace agg {
+
+/// The fate of one event in a commit.
+enum class insert_status : uint8_t {
+  duplicate,          ///< Its key was stored before; nothing changed.
+  inserted,           ///< Stored now.
+  inserted_new_topic, ///< Stored now, and the first event of its topic.
+};
+
+/// The lifetime counters kept in the store.
+struct stored_counters {
+  uint64_t unique = 0;     ///< Number of stored events.
+  uint64_t duplicates = 0; ///< Duplicates dropped, as of the last save.
+};
+
+/// Durable storage of unique events, written by one writer only.
+class event_store {
+public:
+  virtual ~event_store() = default;
+
+  // -- modifiers --------------------------------------------------------------
+
+  /// Inserts each event whose (topic, event_id) is not stored yet and saves the
+  /// duplicate counter, all in one transaction; nothing is kept if it fails.
+  virtual caf::expected<std::vector<insert_status>>
+  commit(const std::vector<const event*>& events, uint64_t duplicates_total) = 0;
+
+  // -- inspectors -------------------------------------------------------------
+
+  /// The counters as last committed.
+  virtual caf::expected<stored_counters> counters() = 0;
+
+  /// Every topic with at least one stored event.
+  virtual caf::expected<std::vector<std::string>> topics() = 0;
+};
+
+} // namespace agg

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <caf/error.hpp>
+
+namespace SQLite {
+class Database;
+}
+
+namespace agg {
+
+/// The schema version this build writes (`PRAGMA user_version`).
+constexpr int schema_version = 1;
+
+/// Brings `db` to `schema_version`, refusing files that are not ours or are newer.
+caf::error migrate(SQLite::Database& db);
+
+} // namespace agg

@@ -1,0 +1,134 @@
+#include "storage/sqlite_event_store.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include "core/errors.hpp"
+#include "storage/schema.hpp"
+
+namespace agg {
+
+namespace {
+
+// How long a statement waits on a lock held by another connection (a reader
+// checkpointing, a backup tool) before the commit fails with SQLITE_BUSY.
+constexpr int busy_timeout_ms = 5000;
+
+caf::error storage_error(const char* what, const std::exception& ex) {
+  return make_error(ec::storage_failure, std::string{what} + ": " + ex.what());
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::string& path,
+                                                                     sync_mode sync) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+      path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, busy_timeout_ms);
+    auto mode = db->execAndGet("PRAGMA journal_mode=WAL").getString();
+    if (mode != "wal")
+      return make_error(ec::storage_failure, "cannot switch " + path + " to WAL mode (got "
+                                               + mode + ")");
+    db->exec(sync == sync_mode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    if (auto err = migrate(*db))
+      return err;
+    std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db))};
+    return std::unique_ptr<event_store>{std::move(store)};
+  } catch (const std::exception& ex) {
+    return make_error(ec::storage_failure, "cannot open database " + path + ": " + ex.what());
+  }
+}
+
+sqlite_event_store::sqlite_event_store(std::unique_ptr<SQLite::Database> db)
+  : db_(std::move(db)),
+    insert_event_(*db_, "INSERT INTO events(topic_id, event_id, timestamp, source, payload) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic_id, event_id) DO NOTHING"),
+    insert_topic_(*db_, "INSERT INTO topics(name) VALUES (?)"),
+    set_counter_(*db_, "UPDATE counters SET value = ? WHERE name = ?") {
+  SQLite::Statement read_topics{*db_, "SELECT id, name FROM topics"};
+  while (read_topics.executeStep())
+    topic_ids_.emplace(read_topics.getColumn(1).getString(), read_topics.getColumn(0).getInt64());
+  SQLite::Statement read_counters{*db_, "SELECT name, value FROM counters"};
+  while (read_counters.executeStep()) {
+    auto name = read_counters.getColumn(0).getString();
+    auto value = static_cast<uint64_t>(read_counters.getColumn(1).getInt64());
+    (name == "unique" ? unique_ : duplicates_saved_) = value;
+  }
+}
+
+int64_t sqlite_event_store::topic_id(const std::string& name, bool& created) {
+  if (auto i = topic_ids_.find(name); i != topic_ids_.end())
+    return i->second;
+  insert_topic_.bind(1, name);
+  insert_topic_.exec();
+  insert_topic_.reset();
+  auto id = db_->getLastInsertRowid();
+  topic_ids_.emplace(name, id);
+  created = true;
+  return id;
+}
+
+caf::expected<std::vector<insert_status>>
+sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t duplicates_total) {
+  std::vector<insert_status> result;
+  result.reserve(events.size());
+  std::vector<std::string> created_topics; // To forget again if the transaction fails.
+  uint64_t inserted = 0;
+  try {
+    SQLite::Transaction tx{*db_};
+    for (auto* e : events) {
+      bool created = false;
+      auto topic = topic_id(e->topic, created);
+      if (created)
+        created_topics.push_back(e->topic);
+      insert_event_.bind(1, topic);
+      insert_event_.bindNoCopy(2, e->event_id); // The strings outlive exec().
+      insert_event_.bindNoCopy(3, e->timestamp);
+      insert_event_.bindNoCopy(4, e->source);
+      insert_event_.bindNoCopy(5, e->payload);
+      auto changed = insert_event_.exec();
+      insert_event_.reset();
+      inserted += changed;
+      result.push_back(changed == 0 ? insert_status::duplicate
+                                    : created ? insert_status::inserted_new_topic
+                                              : insert_status::inserted);
+    }
+    if (inserted > 0) {
+      set_counter_.bind(1, static_cast<int64_t>(unique_ + inserted));
+      set_counter_.bind(2, "unique");
+      set_counter_.exec();
+      set_counter_.reset();
+    }
+    if (duplicates_total != duplicates_saved_) {
+      set_counter_.bind(1, static_cast<int64_t>(duplicates_total));
+      set_counter_.bind(2, "duplicates");
+      set_counter_.exec();
+      set_counter_.reset();
+    }
+    tx.commit();
+  } catch (const std::exception& ex) {
+    // The transaction rolled back: statements must be reset and new topics forgotten.
+    insert_event_.tryReset();
+    insert_topic_.tryReset();
+    set_counter_.tryReset();
+    for (auto& name : created_topics)
+      topic_ids_.erase(name);
+    return storage_error("commit failed", ex);
+  }
+  unique_ += inserted;
+  duplicates_saved_ = duplicates_total;
+  return result;
+}
+
+caf::expected<stored_counters> sqlite_event_store::counters() {
+  return stored_counters{unique_, duplicates_saved_};
+}
+
+caf::expected<std::vector<std::string>> sqlite_event_store::topics() {
+  std::vector<std::string> names;
+  names.reserve(topic_ids_.size());
+  for (auto& entry : topic_ids_)
+    names.push_back(entry.first);
+  return names;
+}
+
+} // namespace agg

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "core/config.hpp"
+#include "storage/event_store.hpp"
+
+namespace agg {
+
+/// The event store on one SQLite file in WAL mode.
+class sqlite_event_store final : public event_store {
+public:
+  /// Opens (creating if needed) the database at `path`; every open, PRAGMA and schema
+  /// error is reported here, never later.
+  static caf::expected<std::unique_ptr<event_store>> open(const std::string& path, sync_mode sync);
+
+  caf::expected<std::vector<insert_status>>
+  commit(const std::vector<const event*>& events, uint64_t duplicates_total) override;
+
+  caf::expected<stored_counters> counters() override;
+
+  caf::expected<std::vector<std::string>> topics() override;
+
+private:
+  explicit sqlite_event_store(std::unique_ptr<SQLite::Database> db);
+
+  // The topic's id, inserting the topic if new (then `created` is set).
+  int64_t topic_id(const std::string& name, bool& created);
+
+  std::unique_ptr<SQLite::Database> db_;
+  SQLite::Statement insert_event_;
+  SQLite::Statement insert_topic_;
+  SQLite::Statement set_counter_;
+  std::unordered_map<std::string, int64_t> topic_ids_; // Every stored topic.
+  uint64_t unique_ = 0;
+  uint64_t duplicates_saved_ = 0;
+};
+
+} // namespace agg
