@@ -1,0 +1,102 @@
+#include "core/config.hpp"
+
+#include <fstream>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace {
+
+agg::cli_result parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "event-aggregator");
+  return agg::parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+} // namespace
+
+TEST_CASE("defaults hold when no option is given", "[config]") {
+  auto r = parse({});
+  REQUIRE(r.what == agg::cli_result::action::run);
+  CHECK(r.cfg.host == "127.0.0.1");
+  CHECK(r.cfg.port == 8080);
+  CHECK(r.cfg.data_dir == "./data");
+  CHECK(r.cfg.database_path() == "./data/events.db");
+  CHECK(r.cfg.max_events >= 10000);
+  CHECK(r.cfg.max_body_bytes >= 8u << 20);
+  CHECK(r.cfg.sync == agg::sync_mode::normal);
+}
+
+TEST_CASE("options take '--name value' and '--name=value'", "[config]") {
+  auto r = parse({"--host", "0.0.0.0", "--port=9000", "--data-dir", "/tmp/x", "--shards", "8",
+                  "--sync=full", "--max-events", "5"});
+  REQUIRE(r.what == agg::cli_result::action::run);
+  CHECK(r.cfg.host == "0.0.0.0");
+  CHECK(r.cfg.port == 9000);
+  CHECK(r.cfg.data_dir == "/tmp/x");
+  CHECK(r.cfg.shards == 8);
+  CHECK(r.cfg.sync == agg::sync_mode::full);
+  CHECK(r.cfg.max_events == 5);
+}
+
+TEST_CASE("bad options are errors that name the option", "[config]") {
+  SECTION("unknown option") {
+    auto r = parse({"--prot", "1"});
+    CHECK(r.what == agg::cli_result::action::error);
+    CHECK(r.message == "unknown option --prot (see --help)");
+  }
+  SECTION("not a number") {
+    auto r = parse({"--port", "80a"});
+    CHECK(r.what == agg::cli_result::action::error);
+    CHECK(r.message == "option --port needs a whole number from 0 to 65535, got \"80a\"");
+  }
+  SECTION("out of range") {
+    CHECK(parse({"--port", "65536"}).what == agg::cli_result::action::error);
+    CHECK(parse({"--shards", "0"}).what == agg::cli_result::action::error);
+  }
+  SECTION("missing value") {
+    auto r = parse({"--port"});
+    CHECK(r.what == agg::cli_result::action::error);
+    CHECK(r.message == "option --port needs a value");
+  }
+  SECTION("bad sync mode") {
+    auto r = parse({"--sync", "sometimes"});
+    CHECK(r.message == "option --sync takes normal or full, got \"sometimes\"");
+  }
+  SECTION("positional argument") {
+    CHECK(parse({"serve"}).what == agg::cli_result::action::error);
+  }
+}
+
+TEST_CASE("--help lists every option with its default", "[config]") {
+  CHECK(parse({"--help"}).what == agg::cli_result::action::help);
+  auto text = agg::help_text();
+  for (auto name : {"--host", "--port", "--data-dir", "--shards", "--http-threads",
+                    "--cache-capacity", "--max-body-bytes", "--max-events", "--max-depth",
+                    "--sync", "--config", "--publish-timeout-ms"})
+    CHECK(text.find(name) != std::string::npos);
+  CHECK(text.find("(default 8080)") != std::string::npos);
+}
+
+TEST_CASE("a config file sets options and the command line overrides it", "[config]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "aggregator.conf").string();
+  std::ofstream{path} << "# comment\nport = 9100\nshards=3  # trailing comment\n"
+                         "data-dir = \"/var/lib/agg\"\n\n";
+  auto r = parse({"--config", path.c_str(), "--shards", "5"});
+  REQUIRE(r.what == agg::cli_result::action::run);
+  CHECK(r.cfg.port == 9100);
+  CHECK(r.cfg.shards == 5);
+  CHECK(r.cfg.data_dir == "/var/lib/agg");
+  SECTION("an unknown key in the file is an error with its line") {
+    std::ofstream{path} << "port = 1\nshard = 2\n";
+    auto bad = parse({"--config", path.c_str()});
+    CHECK(bad.what == agg::cli_result::action::error);
+    CHECK(bad.message == path + ":2: unknown option --shard (see --help)");
+  }
+  SECTION("a missing file is an error") {
+    auto bad = parse({"--config", "/nonexistent/agg.conf"});
+    CHECK(bad.message == "cannot read config file /nonexistent/agg.conf");
+  }
+}

@@ -1,0 +1,137 @@
+#include <catch2/catch.hpp>
+
+#include "actor_fixture.hpp"
+
+using agg::test::actor_fixture;
+using agg::test::is_ready;
+
+TEST_CASE("a duplicate inside one batch is counted once", "[actors]") {
+  actor_fixture f;
+  auto answer = f.publish({f.make_event("t", "1"), f.make_event("t", "1"), f.make_event("t", "2")});
+  f.sched->run();
+  REQUIRE(is_ready(answer));
+  auto o = answer.get();
+  CHECK_FALSE(o.error);
+  CHECK(o.received == 3);
+  CHECK(o.unique == 2);
+  CHECK(o.duplicates == 1);
+  auto s = f.snapshot();
+  CHECK(s.unique == 2);
+  CHECK(s.duplicates == 1);
+  CHECK(s.received == 3);
+  CHECK(s.topics == std::vector<std::string>{"t"});
+}
+
+TEST_CASE("an answer goes out only after the commit", "[actors]") {
+  actor_fixture f;
+  auto answer = f.publish({f.make_event("t", "1")});
+  f.run_only(f.shard);
+  CHECK_FALSE(is_ready(answer));
+  CHECK(f.store->commits == 0);
+  f.sched->run();
+  REQUIRE(is_ready(answer));
+  CHECK(f.store->commits == 1);
+  CHECK(answer.get().unique == 1);
+}
+
+TEST_CASE("a duplicate of a key in a pending commit waits for that commit", "[actors]") {
+  actor_fixture f;
+  auto first = f.publish({f.make_event("t", "k")});
+  auto second = f.publish({f.make_event("t", "k")});
+  f.run_only(f.shard);
+  // The shard decided the second is a duplicate, but the first is not durable yet.
+  CHECK_FALSE(is_ready(first));
+  CHECK_FALSE(is_ready(second));
+  f.sched->run();
+  REQUIRE(is_ready(second));
+  auto a = first.get();
+  auto b = second.get();
+  CHECK_FALSE(a.error);
+  CHECK_FALSE(b.error);
+  CHECK(a.unique == 1);
+  CHECK(b.unique == 0);
+  CHECK(b.duplicates == 1);
+}
+
+TEST_CASE("if the pending commit fails, neither request gets a success", "[actors]") {
+  actor_fixture f;
+  f.store->failures_left = 1;
+  auto first = f.publish({f.make_event("t", "k")});
+  auto second = f.publish({f.make_event("t", "k"), f.make_event("t", "other-cached")});
+  f.sched->run();
+  REQUIRE(is_ready(first));
+  REQUIRE(is_ready(second));
+  auto a = first.get();
+  auto b = second.get();
+  CHECK(agg::agg_code(a.error) == static_cast<uint8_t>(agg::ec::storage_failure));
+  CHECK(agg::agg_code(b.error) == static_cast<uint8_t>(agg::ec::storage_failure));
+  auto s = f.snapshot();
+  CHECK(s.received == 0);
+  CHECK(s.topics.empty());
+
+  SECTION("a retry after the fault stores the key, since it was never cached") {
+    auto retry = f.publish({f.make_event("t", "k")});
+    f.sched->run();
+    REQUIRE(is_ready(retry));
+    auto r = retry.get();
+    CHECK_FALSE(r.error);
+    CHECK(r.unique == 1);
+  }
+}
+
+TEST_CASE("a cached key is answered without the writer", "[actors]") {
+  actor_fixture f;
+  auto first = f.publish({f.make_event("t", "k")});
+  f.sched->run();
+  REQUIRE(first.get().unique == 1);
+  auto commits = f.store->commits;
+  auto again = f.publish({f.make_event("t", "k")});
+  f.run_only(f.shard);
+  REQUIRE(is_ready(again));
+  CHECK(again.get().duplicates == 1);
+  f.sched->run();
+  CHECK(f.store->commits == commits);
+}
+
+TEST_CASE("a key evicted from the cache is still a duplicate: the store decides", "[actors]") {
+  actor_fixture f{1};
+  auto a = f.publish({f.make_event("t", "1")});
+  f.sched->run();
+  auto b = f.publish({f.make_event("t", "2")}); // Evicts "1" from the one-entry cache.
+  f.sched->run();
+  auto c = f.publish({f.make_event("t", "1")});
+  f.sched->run();
+  CHECK(a.get().unique == 1);
+  CHECK(b.get().unique == 1);
+  auto again = c.get();
+  CHECK(again.unique == 0);
+  CHECK(again.duplicates == 1);
+  CHECK(f.snapshot().unique == 2);
+}
+
+TEST_CASE("the writer group-commits batches that arrive together", "[actors]") {
+  actor_fixture f;
+  std::vector<std::future<agg::publish_outcome>> answers;
+  for (int i = 0; i < 10; ++i)
+    answers.push_back(f.publish({f.make_event("t", std::to_string(i))}));
+  f.sched->run();
+  CHECK(f.store->commits == 1);
+  for (auto& a : answers)
+    CHECK(a.get().unique == 1);
+}
+
+TEST_CASE("the duplicate counter is saved through the writer", "[actors]") {
+  actor_fixture f;
+  auto a = f.publish({f.make_event("t", "1"), f.make_event("t", "1"), f.make_event("t", "1")});
+  f.sched->run();
+  REQUIRE(a.get().duplicates == 2);
+  caf::scoped_actor self{*f.sys};
+  self->send(f.stats_, agg::persist_atom::value);
+  f.sched->run();
+  bool saved = false;
+  self->receive([&](bool ok) { saved = ok; });
+  CHECK(saved);
+  auto counters = f.store->counters();
+  CHECK(counters->unique == 1);
+  CHECK(counters->duplicates == 2);
+}

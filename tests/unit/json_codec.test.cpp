@@ -1,0 +1,191 @@
+#include "http/json_codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+using agg::decode_publish;
+using nlohmann::json;
+
+namespace {
+
+const agg::publish_limits limits{};
+
+json event_json(std::string topic = "t", std::string id = "1") {
+  return {{"topic", topic},
+          {"event_id", id},
+          {"timestamp", "2025-01-31T12:00:00Z"},
+          {"source", "s"},
+          {"payload", {{"n", 1}}}};
+}
+
+agg::request_error reject(const std::string& body, const agg::publish_limits& l = limits) {
+  auto r = decode_publish(body, l);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.events.empty());
+  return r.error;
+}
+
+} // namespace
+
+TEST_CASE("the three body shapes decode to the same events", "[codec]") {
+  auto one = event_json().dump();
+  for (auto body : {one, "[" + one + "]", "{\"events\":" + one + "}",
+                    "{\"events\":[" + one + "]}"}) {
+    INFO(body);
+    auto r = decode_publish(body, limits);
+    REQUIRE(r.ok());
+    REQUIRE(r.events.size() == 1);
+    CHECK(r.events[0].topic == "t");
+    CHECK(r.events[0].event_id == "1");
+    CHECK(r.events[0].timestamp == "2025-01-31T12:00:00Z");
+    CHECK(r.events[0].source == "s");
+    CHECK(r.events[0].payload == R"({"n":1})");
+  }
+}
+
+TEST_CASE("fields are kept byte-exact, without trimming or case folding", "[codec]") {
+  auto e = event_json(" Topic ", "ID\u00e9");
+  e["source"] = "";
+  e["timestamp"] = "2025-01-31T12:00:00.123+05:30";
+  auto r = decode_publish(e.dump(), limits);
+  REQUIRE(r.ok());
+  CHECK(r.events[0].topic == " Topic ");
+  CHECK(r.events[0].event_id == "ID\u00e9");
+  CHECK(r.events[0].source.empty());
+  CHECK(r.events[0].timestamp == "2025-01-31T12:00:00.123+05:30");
+}
+
+TEST_CASE("the payload survives as equivalent JSON", "[codec]") {
+  auto e = event_json();
+  e["payload"] = json::parse(R"({"f":32.1,"big":9007199254740992,"neg":-5,"s":"a\"b\\c\n☃😀",
+                                 "nest":{"a":[1,[2,{"b":null}],true]}})");
+  auto r = decode_publish(e.dump(), limits);
+  REQUIRE(r.ok());
+  CHECK(json::parse(r.events[0].payload) == e["payload"]);
+  CHECK(r.events[0].payload.find("32.1") != std::string::npos);
+  CHECK(r.events[0].payload.find("9007199254740992") != std::string::npos);
+}
+
+TEST_CASE("malformed JSON is invalid_json", "[codec]") {
+  for (std::string body : std::vector<std::string>{"", "{", "{\"topic\":", "[1,2", "nul", "{\"a\":NaN}", "[1] x",
+                           std::string{"{\"topic\":\"\xff\"}"}}) {
+    INFO(body);
+    auto err = reject(body);
+    CHECK(err.status == 400);
+    CHECK(err.code == "invalid_json");
+    CHECK(err.message.rfind("the body is not valid JSON: parse error", 0) == 0);
+  }
+}
+
+TEST_CASE("a body of the wrong shape is invalid_body", "[codec]") {
+  CHECK(reject("5").code == "invalid_body");
+  CHECK(reject("\"x\"").code == "invalid_body");
+  CHECK(reject("null").code == "invalid_body");
+  CHECK(reject("{\"events\":5}").code == "invalid_body");
+  CHECK(reject("[]").message == "the request holds no events");
+  CHECK(reject("{\"events\":[]}").message == "the request holds no events");
+  auto err = reject("[" + event_json().dump() + ",7]");
+  CHECK(err.code == "invalid_body");
+  CHECK(err.message == "events[1] must be an event object, got number");
+}
+
+TEST_CASE("each invalid field is named with its index", "[codec]") {
+  auto batch_with = [](const std::function<void(json&)>& change) {
+    json batch = {event_json("t", "1"), event_json("t", "2"), event_json("t", "3")};
+    change(batch[2]);
+    return batch.dump();
+  };
+  auto message = [&](const std::function<void(json&)>& change) {
+    auto err = reject(batch_with(change));
+    CHECK(err.status == 400);
+    CHECK(err.code == "invalid_event");
+    return err.message;
+  };
+  CHECK(message([](json& e) { e.erase("topic"); }) == "events[2].topic: missing");
+  CHECK(message([](json& e) { e["topic"] = 5; }) == "events[2].topic: must be a string, got number");
+  CHECK(message([](json& e) { e["topic"] = ""; }) == "events[2].topic: must not be empty");
+  CHECK(message([](json& e) { e["event_id"] = ""; }) == "events[2].event_id: must not be empty");
+  CHECK(message([](json& e) { e["event_id"] = 17; })
+        == "events[2].event_id: must be a string, got number");
+  CHECK(message([](json& e) { e.erase("source"); }) == "events[2].source: missing");
+  CHECK(message([](json& e) { e["source"] = nullptr; })
+        == "events[2].source: must be a string, got null");
+  CHECK(message([](json& e) { e.erase("payload"); }) == "events[2].payload: missing");
+  CHECK(message([](json& e) { e["payload"] = json::array(); })
+        == "events[2].payload: must be an object, got array");
+  CHECK(message([](json& e) { e["timestamp"] = "2023-02-29T00:00:00Z"; })
+        == "events[2].timestamp: must be an RFC 3339 date-time with a time zone, like "
+           "2025-01-31T12:00:00Z, got \"2023-02-29T00:00:00Z\"");
+  CHECK(message([](json& e) { e["topic"] = std::string(1025, 'x'); })
+        == "events[2].topic: is 1025 bytes, longer than the limit of 1024 (--max-topic-bytes)");
+}
+
+TEST_CASE("numbers a double cannot hold are rejected, not stored as null", "[codec]") {
+  auto body = R"({"topic":"t","event_id":"1","timestamp":"2025-01-31T12:00:00Z","source":"s",
+                  "payload":{"x":[1e400]}})";
+  auto err = reject(body);
+  CHECK(err.code == "invalid_json");
+  CHECK(err.message == "the body holds a number out of range: number overflow parsing '1e400'");
+}
+
+TEST_CASE("limits on depth and event count", "[codec]") {
+  SECTION("nesting deeper than max-depth is too_deep, without parsing") {
+    std::string deep(100000, '[');
+    auto err = reject(deep);
+    CHECK(err.status == 400);
+    CHECK(err.code == "too_deep");
+    CHECK(err.message == "the body nests arrays and objects deeper than 64 levels (--max-depth)");
+  }
+  SECTION("brackets inside strings do not count") {
+    auto e = event_json();
+    e["payload"] = {{"s", std::string(500, '[')}};
+    CHECK(decode_publish(e.dump(), limits).ok());
+  }
+  SECTION("more events than max-events is 413") {
+    agg::publish_limits small;
+    small.max_events = 2;
+    json batch = {event_json("t", "1"), event_json("t", "2"), event_json("t", "3")};
+    auto err = reject(batch.dump(), small);
+    CHECK(err.status == 413);
+    CHECK(err.code == "too_many_events");
+    CHECK(err.message == "the request holds 3 events, more than the limit of 2 (--max-events)");
+    batch.erase(2);
+    CHECK(decode_publish(batch.dump(), small).ok());
+  }
+}
+
+TEST_CASE("json_depth counts nesting outside strings", "[codec]") {
+  CHECK(agg::json_depth("1", 10) == 0);
+  CHECK(agg::json_depth("[[{}]]", 10) == 3);
+  CHECK(agg::json_depth(R"(["[[[\"]]]"])", 10) == 1);
+  CHECK(agg::json_depth("[[[[[[", 3) == 4); // Stops counting past the limit.
+}
+
+TEST_CASE("stored events encode as JSON that parses back", "[codec]") {
+  agg::stored_event e;
+  e.seq = 42;
+  e.data = {"to\"pic", "id\n\x01", "2025-01-31T12:00:00Z", "s\\", R"({"a":32.1})"};
+  std::string out;
+  agg::append_event(out, e);
+  auto parsed = json::parse(out);
+  CHECK(parsed["seq"] == 42);
+  CHECK(parsed["topic"] == "to\"pic");
+  CHECK(parsed["event_id"] == "id\n\x01");
+  CHECK(parsed["source"] == "s\\");
+  CHECK(parsed["payload"]["a"] == 32.1);
+}
+
+TEST_CASE("answers and errors have the documented fields", "[codec]") {
+  agg::publish_outcome o;
+  o.received = 3;
+  o.unique = 2;
+  o.duplicates = 1;
+  CHECK(json::parse(agg::encode_publish_answer(o))
+        == json{{"received", 3}, {"unique_processed", 2}, {"duplicate_dropped", 1},
+                {"status", "ok"}});
+  CHECK(json::parse(agg::encode_error("not_found", "no route"))
+        == json{{"error", "not_found"}, {"message", "no route"}});
+  // Invalid UTF-8 quoted from a request must not make the error itself fail.
+  CHECK_NOTHROW(json::parse(agg::encode_error("x", "bad \xff byte")));
+}

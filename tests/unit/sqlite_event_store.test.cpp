@@ -1,0 +1,172 @@
+#include "storage/sqlite_event_store.hpp"
+
+#include <fstream>
+
+#include <SQLiteCpp/Database.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/errors.hpp"
+#include "storage/event_reader.hpp"
+#include "support/temp_dir.hpp"
+
+using agg::insert_status;
+
+namespace {
+
+agg::event make_event(std::string topic, std::string id, std::string payload = "{}") {
+  return {std::move(topic), std::move(id), "2025-01-31T12:00:00Z", "src", std::move(payload)};
+}
+
+std::vector<const agg::event*> pointers(const std::vector<agg::event>& events) {
+  std::vector<const agg::event*> out;
+  for (auto& e : events)
+    out.push_back(&e);
+  return out;
+}
+
+std::unique_ptr<agg::event_store> open_store(const std::string& path) {
+  auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
+  REQUIRE(store);
+  return std::move(*store);
+}
+
+} // namespace
+
+TEST_CASE("the store inserts new keys once and reports duplicates", "[store]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "events.db").string();
+  auto store = open_store(path);
+  std::vector<agg::event> batch = {make_event("a", "1", R"({"v":1})"), make_event("a", "2"),
+                                   make_event("a", "1", R"({"v":2})"), make_event("b", "1"),
+                                   make_event("A", "1")};
+  auto result = store->commit(pointers(batch), 0);
+  REQUIRE(result);
+  CHECK(*result == std::vector<insert_status>{insert_status::inserted_new_topic,
+                                              insert_status::inserted, insert_status::duplicate,
+                                              insert_status::inserted_new_topic,
+                                              insert_status::inserted_new_topic});
+  CHECK(store->counters()->unique == 4);
+
+  SECTION("a later duplicate changes nothing: first write wins") {
+    std::vector<agg::event> again = {make_event("a", "1", R"({"v":3})")};
+    REQUIRE(store->commit(pointers(again), 0));
+    auto reader = agg::event_reader::open(path);
+    REQUIRE(reader);
+    auto id = (*reader)->topic_id("a");
+    REQUIRE(id);
+    REQUIRE(*id);
+    auto page = (*reader)->page(**id, "a", 0, 10);
+    REQUIRE(page);
+    REQUIRE(page->size() == 2);
+    CHECK((*page)[0].data.payload == R"({"v":1})");
+    CHECK((*page)[0].seq < (*page)[1].seq);
+    CHECK(store->counters()->unique == 4);
+  }
+
+  SECTION("counters, topics and keys survive reopening") {
+    REQUIRE(store->commit({}, 7));
+    store.reset();
+    auto reopened = open_store(path);
+    auto counters = reopened->counters();
+    CHECK(counters->unique == 4);
+    CHECK(counters->duplicates == 7);
+    auto topics = reopened->topics();
+    std::sort(topics->begin(), topics->end());
+    CHECK(*topics == std::vector<std::string>{"A", "a", "b"});
+    std::vector<agg::event> again = {make_event("b", "1"), make_event("b", "2")};
+    auto r = reopened->commit(pointers(again), 7);
+    REQUIRE(r);
+    CHECK(*r == std::vector<insert_status>{insert_status::duplicate, insert_status::inserted});
+  }
+}
+
+TEST_CASE("keys with NUL bytes stay distinct", "[store]") {
+  agg::test::temp_dir dir;
+  auto store = open_store((dir / "events.db").string());
+  std::vector<agg::event> batch = {make_event(std::string{"a\0b", 3}, "c"),
+                                   make_event("a", std::string{"b\0c", 3}),
+                                   make_event("a", std::string{"b\0d", 3})};
+  auto r = store->commit(pointers(batch), 0);
+  REQUIRE(r);
+  CHECK(store->counters()->unique == 3);
+}
+
+TEST_CASE("the reader pages a topic in seq order", "[store]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "events.db").string();
+  auto store = open_store(path);
+  std::vector<agg::event> batch;
+  for (int i = 0; i < 25; ++i) {
+    batch.push_back(make_event("t", std::to_string(i)));
+    batch.push_back(make_event("other", std::to_string(i)));
+  }
+  REQUIRE(store->commit(pointers(batch), 0));
+  auto reader = std::move(*agg::event_reader::open(path));
+  auto id = **reader->topic_id("t");
+  std::vector<std::string> ids;
+  int64_t after = 0;
+  for (;;) {
+    auto page = reader->page(id, "t", after, 10);
+    REQUIRE(page);
+    for (auto& e : *page)
+      ids.push_back(e.data.event_id);
+    if (page->size() < 10)
+      break;
+    after = page->back().seq;
+  }
+  REQUIRE(ids.size() == 25);
+  for (int i = 0; i < 25; ++i)
+    CHECK(ids[i] == std::to_string(i));
+  CHECK_FALSE(*reader->topic_id("missing"));
+}
+
+TEST_CASE("opening refuses files that are not our database", "[store]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "events.db").string();
+  SECTION("a file that is not SQLite") {
+    std::ofstream{path} << std::string(8192, 'x');
+    auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
+    REQUIRE_FALSE(store);
+    CHECK(agg::error_text(store.error()).find("cannot open database") == 0);
+  }
+  SECTION("another application's SQLite database") {
+    {
+      SQLite::Database db{path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+      db.exec("CREATE TABLE customers(id INTEGER)");
+    }
+    auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
+    REQUIRE_FALSE(store);
+    CHECK(agg::error_text(store.error()).find("not ours") != std::string::npos);
+  }
+  SECTION("a database from a newer version") {
+    {
+      SQLite::Database db{path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+      db.exec("PRAGMA user_version = 99");
+    }
+    auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
+    REQUIRE_FALSE(store);
+    CHECK(agg::error_text(store.error())
+          == "database schema version 99 is newer than this build understands (1)");
+  }
+}
+
+TEST_CASE("a failed commit keeps nothing and the store recovers", "[store]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "events.db").string();
+  auto store = open_store(path);
+  // Another connection holding the write lock makes the commit fail with SQLITE_BUSY
+  // (after the busy timeout, so keep this case to one attempt).
+  SQLite::Database other{path, SQLite::OPEN_READWRITE, 0};
+  other.exec("BEGIN IMMEDIATE");
+  std::vector<agg::event> batch = {make_event("new-topic", "1")};
+  auto failed = store->commit(pointers(batch), 0);
+  REQUIRE_FALSE(failed);
+  CHECK(agg::agg_code(failed.error()) == static_cast<uint8_t>(agg::ec::storage_failure));
+  other.exec("ROLLBACK");
+  auto ok = store->commit(pointers(batch), 0);
+  REQUIRE(ok);
+  // The topic created by the failed transaction was forgotten, so it is new again.
+  CHECK((*ok)[0] == insert_status::inserted_new_topic);
+  CHECK(store->counters()->unique == 1);
+}
