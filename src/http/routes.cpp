@@ -45,8 +45,30 @@ bool read_number(const httplib::Request& req, const char* name, int64_t min, int
 }
 
 void handle_publish(const route_context& ctx, const httplib::Request& req,
-                    httplib::Response& res) {
-  auto decoded = decode_publish(req.body, ctx.limits);
+                    httplib::Response& res, const httplib::ContentReader& read) {
+  // Reading the body ourselves keeps httplib from treating it as a form: for the
+  // x-www-form-urlencoded type that `curl -d` sends, it would refuse bodies over 8 KB.
+  std::string body;
+  if (auto length = req.get_header_value<uint64_t>("Content-Length"); length <= ctx.max_body_bytes)
+    body.reserve(length);
+  bool too_large = false;
+  bool complete = read([&](const char* data, size_t size) {
+    // httplib checks Content-Length against the limit, but not chunked bodies.
+    if (body.size() + size > ctx.max_body_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, size);
+    return true;
+  });
+  if (!complete) {
+    if (too_large || res.status == 413)
+      return reply_error(res, {413, "body_too_large", "the body is larger than "
+                                                        + std::to_string(ctx.max_body_bytes)
+                                                        + " bytes (--max-body-bytes)"});
+    return reply_error(res, {400, "invalid_body", "the body could not be read completely"});
+  }
+  auto decoded = decode_publish(body, ctx.limits);
   if (!decoded.ok())
     return reply_error(res, decoded.error);
   auto outcome = ctx.bridge->publish(std::move(decoded.events));
@@ -160,8 +182,9 @@ void refuse_method(httplib::Server& svr, const char* path, const char* allow, bo
 } // namespace
 
 void register_routes(httplib::Server& svr, const route_context& ctx) {
-  svr.Post("/publish", [ctx](const httplib::Request& req, httplib::Response& res) {
-    handle_publish(ctx, req, res);
+  svr.Post("/publish", [ctx](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& read) {
+    handle_publish(ctx, req, res, read);
   });
   svr.Get("/events", [ctx](const httplib::Request& req, httplib::Response& res) {
     handle_events(ctx, req, res);
