@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN); // A client that hangs up must not kill the server.
+  // Past a file-size limit, a write should fail (and the commit answer 503), not kill us.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   std::string settings = agg::describe(cli.cfg);
   for (auto& c : settings)

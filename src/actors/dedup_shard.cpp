@@ -79,16 +79,18 @@ void dedup_shard_state::resolve(uint64_t id) {
   if (--i->second.waiting > 0)
     return;
   auto& p = i->second;
+  // Counters first, answer second: a client that reads /stats after its 200 then finds
+  // its events counted, since the record is already in the stats mailbox.
   if (p.error) {
-    p.ticket->part_done(0, 0, p.error);
     // Events its own write stored are stored: count them, so unique == stored holds.
     if (p.unique + p.stored_duplicates > 0)
       caf::anon_send(stats, record_atom::value, p.unique, p.stored_duplicates,
                      std::move(p.new_topics));
+    p.ticket->part_done(0, 0, p.error);
   } else {
     auto duplicates = p.stored_duplicates + p.cached_duplicates;
-    p.ticket->part_done(p.unique, duplicates);
     caf::anon_send(stats, record_atom::value, p.unique, duplicates, std::move(p.new_topics));
+    p.ticket->part_done(p.unique, duplicates);
   }
   parts.erase(i);
 }

@@ -20,8 +20,10 @@ constexpr int listen_backlog = SOMAXCONN;
 // connections, but not unbounded, so a client cannot hold a thread forever.
 constexpr size_t keep_alive_requests = 1000;
 
-// Seconds an idle keep-alive connection keeps its thread, and per-read/write limits.
-constexpr time_t keep_alive_seconds = 5;
+// Seconds an idle keep-alive connection keeps its thread. Short, because httplib only
+// notices stop() between these waits, so it bounds how long SIGTERM takes.
+constexpr time_t keep_alive_seconds = 2;
+// Per-read/write limits on a connection.
 constexpr time_t io_timeout_seconds = 10;
 
 } // namespace

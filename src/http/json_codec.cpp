@@ -18,6 +18,74 @@ std::string where(size_t index, const char* field) {
   return "events[" + std::to_string(index) + "]." + field;
 }
 
+// Follows a SAX parse to say where it failed as "events[i].field", for errors such as
+// 1e400 that nlohmann reports only with a byte offset. Runs on the error path only.
+class error_locator : public nlohmann::json_sax<json> {
+public:
+  std::string location() const {
+    if (failed_at_.empty())
+      return "events[0]";
+    auto& f = failed_at_;
+    size_t first = 0;
+    size_t index = 0;
+    if (f[0].array) {
+      index = f[0].index;
+      first = 1;
+    } else if (f[0].key == "events" && f.size() > 1) {
+      index = f[1].array ? f[1].index : 0;
+      first = f[1].array ? 2 : 1;
+    }
+    std::string out = "events[" + std::to_string(index) + "]";
+    if (first < f.size() && !f[first].array)
+      out += "." + f[first].key;
+    return out;
+  }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(false); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    frames_.back().key = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    failed_at_ = frames_;
+    return false;
+  }
+
+private:
+  struct frame {
+    bool array;
+    size_t index = 0; // Array: elements completed, i.e. the one being read now.
+    std::string key;  // Object: the member being read now.
+  };
+
+  bool value() {
+    if (!frames_.empty() && frames_.back().array)
+      ++frames_.back().index;
+    return true;
+  }
+  bool open(bool array) {
+    frames_.push_back({array, 0, {}});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return value();
+  }
+
+  std::vector<frame> frames_;
+  std::vector<frame> failed_at_;
+};
+
 // Reads a required string field; returns an error text or empty.
 std::string string_field(const json& obj, size_t index, const char* field, size_t max_bytes,
                          const char* limit_option, bool may_be_empty, std::string& out) {
@@ -113,11 +181,14 @@ decoded_publish decode_publish(std::string_view body, const publish_limits& limi
     result.error = bad("invalid_json", "the body is not valid JSON: " + text);
     return result;
   } catch (const json::out_of_range& ex) {
-    // 1e400: valid JSON syntax, but no double holds it and storing it would change it.
+    // 1e400: valid JSON syntax, but no double holds it, and storing it would change it.
     std::string text = ex.what();
     if (auto close = text.find("] "); close != text.npos)
       text = text.substr(close + 2);
-    result.error = bad("invalid_json", "the body holds a number out of range: " + text);
+    error_locator locator;
+    json::sax_parse(body.begin(), body.end(), &locator);
+    result.error = bad("invalid_event", locator.location() + ": " + text
+                                          + " (out of the range of a double)");
     return result;
   }
   const json* events = &doc;

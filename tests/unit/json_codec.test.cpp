@@ -125,8 +125,19 @@ TEST_CASE("numbers a double cannot hold are rejected, not stored as null", "[cod
   auto body = R"({"topic":"t","event_id":"1","timestamp":"2025-01-31T12:00:00Z","source":"s",
                   "payload":{"x":[1e400]}})";
   auto err = reject(body);
-  CHECK(err.code == "invalid_json");
-  CHECK(err.message == "the body holds a number out of range: number overflow parsing '1e400'");
+  CHECK(err.code == "invalid_event");
+  CHECK(err.message
+        == "events[0].payload: number overflow parsing '1e400' (out of the range of a double)");
+  SECTION("the index and field are found in every body shape") {
+    auto good = event_json().dump();
+    CHECK(reject("[" + good + "," + good + ",{\"topic\":\"t\",\"x\":[1,{\"y\":-2e999}]}]")
+            .message.rfind("events[2].x: number overflow parsing '-2e999'", 0)
+          == 0);
+    CHECK(reject("{\"events\":[" + good + ",{\"payload\":{\"a\":{\"b\":1e400}}}]}")
+            .message.rfind("events[1].payload:", 0)
+          == 0);
+    CHECK(reject("{\"events\":{\"source\":1e400}}").message.rfind("events[0].source:", 0) == 0);
+  }
 }
 
 TEST_CASE("limits on depth and event count", "[codec]") {
