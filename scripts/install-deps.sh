@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages event-aggregator needs. Idempotent: when every package is
+# already installed it changes nothing and needs neither root nor the network.
+#
+#   scripts/install-deps.sh            build + test + tooling packages (developer machine, CI)
+#   scripts/install-deps.sh --runtime  only the shared libraries the binary loads (Docker runtime)
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 [--runtime]" >&2
+}
+
+mode=build
+for arg in "$@"; do
+  case "$arg" in
+    --runtime) mode=runtime ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "install-deps: unknown argument '$arg'" >&2; usage; exit 2 ;;
+  esac
+done
+
+# Build: compilers and tools, the libraries' -dev packages, test and benchmark tools.
+# libcpp-httplib-dev's cpp-httplib.pc requires openssl, zlib and libbrotli (hence their -dev).
+build_packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
+  libssl-dev zlib1g-dev libbrotli-dev
+  wrk sqlite3 curl
+)
+# Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
+# statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1.
+runtime_packages=(
+  libcaf-core0.17 libcpp-httplib0.11 libsqlite3-0 libssl3 zlib1g libbrotli1
+  libstdc++6 libgcc-s1
+)
+
+if [[ "$mode" == runtime ]]; then
+  packages=("${runtime_packages[@]}")
+else
+  packages=("${build_packages[@]}")
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} ${mode} packages are installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+
+if [[ "$(id -u)" -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: not root and no sudo; as root, run:" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+# Wait for another apt/dpkg (unattended-upgrades, a parallel job) instead of failing at once.
+apt_options=(-o DPkg::Lock::Timeout=600)
+
+# A failed update (offline mirror) is not fatal by itself: the lists may already be good enough.
+if ! "${as_root[@]}" apt-get "${apt_options[@]}" update; then
+  echo "install-deps: warning: apt-get update failed; trying the install anyway" >&2
+fi
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get "${apt_options[@]}" install -y --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
