@@ -1,5 +1,6 @@
 #pragma once
 
+#include "support/http_reply.hpp"
 #include "support/temp_dir.hpp"
 
 #include <httplib.h>
@@ -30,28 +31,6 @@ struct exit_status {
   std::string describe() const;
 };
 
-/// An HTTP answer copied out of httplib's Result, so any thread can keep it.
-struct reply {
-  httplib::Error error = httplib::Error::Unknown; ///< Success when a response arrived.
-  int status = 0;                                 ///< 0 when no response arrived.
-  std::string body;
-  httplib::Headers headers;
-
-  /// True when the server answered (any status).
-  bool answered() const { return error == httplib::Error::Success; }
-  /// The first value of header `name` (case-insensitive), or "".
-  std::string header(const std::string& name) const;
-  bool has_header(const std::string& name) const;
-  /// The body parsed as JSON; nullopt when it is not JSON.
-  std::optional<nlohmann::json> try_json() const;
-  /// The body parsed as JSON; throws std::runtime_error quoting the reply otherwise.
-  nlohmann::json json() const;
-  /// "status 400: {...}" (body cut to 2000 bytes) or "no response: <httplib error>".
-  std::string describe() const;
-};
-
-/// Copies an httplib result into a reply.
-reply to_reply(const httplib::Result& result);
 
 /// Sets the binary that server_process and run_server_binary start.
 void set_server_binary(const std::string& path);
@@ -148,9 +127,5 @@ run_result run_server_binary(const std::vector<std::string>& args,
 /// A port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close).
 uint16_t pick_free_port();
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string url_encode(const std::string& text);
-/// Decodes %XX escapes and '+' as space.
-std::string url_decode(const std::string& text);
 
 } // namespace agg::test
