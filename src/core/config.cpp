@@ -61,7 +61,7 @@ const std::vector<option_spec>& options() {
     {"shards", "dedup actors; shard = hash(topic) mod N", number(&config::shards, 1, 256, "shards")},
     {"http-threads", "HTTP worker threads (one per open connection)",
      number(&config::http_threads, 1, 4096, "http-threads")},
-    {"actor-threads", "CAF scheduler threads, 0 = one per core",
+    {"actor-threads", "actor scheduler threads, 0 = one per core",
      number(&config::actor_threads, 0, 256, "actor-threads")},
     {"cache-capacity", "committed keys remembered in memory, all shards together",
      number(&config::cache_capacity, 0, 1u << 30, "cache-capacity")},

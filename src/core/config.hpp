@@ -21,7 +21,7 @@ struct config {
   std::string data_dir = "./data";
   size_t shards = 4;
   size_t http_threads = 64;
-  size_t actor_threads = 0; ///< 0: CAF's default (one per hardware thread).
+  size_t actor_threads = 0; ///< 0: one per hardware thread.
   size_t cache_capacity = 262144;
   size_t max_body_bytes = 16u << 20;
   size_t max_events = 10000;

@@ -2,7 +2,7 @@
 
 #include <caf/error.hpp>
 
-#include "http/json_codec.hpp"
+#include "http/request_error.hpp"
 
 namespace agg {
 

@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "http/error_mapping.hpp"
+#include "http/json_codec.hpp"
 #include "storage/event_reader.hpp"
 
 namespace agg {

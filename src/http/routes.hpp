@@ -4,7 +4,7 @@
 
 #include "core/config.hpp"
 #include "http/actor_bridge.hpp"
-#include "http/json_codec.hpp"
+#include "http/publish_decoder.hpp"
 
 namespace httplib {
 class Server;
