@@ -1,5 +1,8 @@
 #include "actors/seen_cache.hpp"
 
+#include <algorithm>
+#include <deque>
+
 #include <catch2/catch.hpp>
 
 using agg::seen_cache;
@@ -17,18 +20,41 @@ TEST_CASE("the seen cache remembers inserted keys exactly", "[seen_cache]") {
   }
 }
 
-TEST_CASE("the seen cache evicts the least recently used key when full", "[seen_cache]") {
+TEST_CASE("the seen cache evicts the oldest key when full", "[seen_cache]") {
   seen_cache cache{3};
   cache.insert("1");
   cache.insert("2");
   cache.insert("3");
-  REQUIRE(cache.contains("1")); // 1 is now the most recent; 2 the oldest.
   cache.insert("4");
   CHECK(cache.size() == 3);
-  CHECK_FALSE(cache.contains("2"));
-  CHECK(cache.contains("1"));
+  CHECK_FALSE(cache.contains("1"));
+  CHECK(cache.contains("2"));
   CHECK(cache.contains("3"));
   CHECK(cache.contains("4"));
+  cache.insert("5");
+  CHECK_FALSE(cache.contains("2"));
+  CHECK(cache.contains("5"));
+}
+
+TEST_CASE("the seen cache agrees with a reference set under churn", "[seen_cache]") {
+  // Many evictions through a small table exercise probing and backward-shift deletion.
+  constexpr size_t capacity = 37;
+  seen_cache cache{capacity};
+  std::deque<std::string> expected;
+  for (int i = 0; i < 20000; ++i) {
+    auto key = "k" + std::to_string((i * 7919) % 5003);
+    bool present = std::find(expected.begin(), expected.end(), key) != expected.end();
+    REQUIRE(cache.contains(key) == present);
+    cache.insert(key);
+    if (!present) {
+      expected.push_back(key);
+      if (expected.size() > capacity)
+        expected.pop_front();
+    }
+    REQUIRE(cache.size() == expected.size());
+  }
+  for (auto& key : expected)
+    CHECK(cache.contains(key));
 }
 
 TEST_CASE("a seen cache of capacity zero holds nothing", "[seen_cache]") {
