@@ -24,13 +24,14 @@ done
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
+  libjemalloc-dev
   libssl-dev zlib1g-dev libbrotli-dev
   wrk sqlite3 curl
 )
 # Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
 # statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1.
 runtime_packages=(
-  libcaf-core0.17 libcpp-httplib0.11 libsqlite3-0 libssl3 zlib1g libbrotli1
+  libcaf-core0.17 libcpp-httplib0.11 libsqlite3-0 libssl3 zlib1g libbrotli1 libjemalloc2
   libstdc++6 libgcc-s1
 )
 
