@@ -29,6 +29,9 @@ caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::
       return make_error(ec::storage_failure, "cannot switch " + path + " to WAL mode (got "
                                                + mode + ")");
     db->exec(sync == sync_mode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    // 32 MiB of page cache (SQLite's default is 2 MiB): the dedup index of a large store
+    // is read at random, and each miss is a pread on the writer's thread.
+    db->exec("PRAGMA cache_size=-32768");
     if (auto err = migrate(*db))
       return err;
     std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db))};
@@ -56,8 +59,14 @@ sqlite_event_store::sqlite_event_store(std::unique_ptr<SQLite::Database> db)
 }
 
 int64_t sqlite_event_store::topic_id(const std::string& name, bool& created) {
-  if (auto i = topic_ids_.find(name); i != topic_ids_.end())
+  // Batches mostly carry runs of one topic: skip the hash lookup for a repeat.
+  if (last_topic_ && *last_topic_ == name)
+    return last_topic_id_;
+  if (auto i = topic_ids_.find(name); i != topic_ids_.end()) {
+    last_topic_ = &i->first;
+    last_topic_id_ = i->second;
     return i->second;
+  }
   insert_topic_.bind(1, name);
   insert_topic_.exec();
   insert_topic_.reset();
@@ -112,6 +121,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
     set_counter_.tryReset();
     for (auto& name : created_topics)
       topic_ids_.erase(name);
+    last_topic_ = nullptr;
     return storage_error("commit failed", ex);
   }
   unique_ += inserted;

@@ -37,6 +37,8 @@ private:
   SQLite::Statement insert_topic_;
   SQLite::Statement set_counter_;
   std::unordered_map<std::string, int64_t> topic_ids_; // Every stored topic.
+  const std::string* last_topic_ = nullptr;            // Key in topic_ids_ (nodes are stable).
+  int64_t last_topic_id_ = 0;
   uint64_t unique_ = 0;
   uint64_t duplicates_saved_ = 0;
 };
