@@ -54,7 +54,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   for (size_t i = 0; i < cfg.shards; ++i)
     svc->shards_.push_back(sys.spawn(dedup_shard, svc->writer_, svc->stats_, per_shard));
   svc->bridge_ = std::make_unique<actor_bridge>(sys, svc->shards_, svc->stats_,
-                                                std::chrono::milliseconds(cfg.publish_timeout_ms));
+                                                std::chrono::milliseconds(cfg.publish_timeout_ms),
+                                                cfg.max_inflight_events);
 
   route_context routes;
   routes.bridge = svc->bridge_.get();

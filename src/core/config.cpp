@@ -81,6 +81,9 @@ const std::vector<option_spec>& options() {
                                                         "max-page")},
     {"commit-max-events", "most events in one group commit",
      number(&config::commit_max_events, 1, 1000000, "commit-max-events")},
+    {"max-inflight-events", "events accepted but not yet answered, all requests together; "
+                            "past it, publishes get 503 overloaded",
+     number(&config::max_inflight_events, 1, 100000000, "max-inflight-events")},
     {"publish-timeout-ms", "how long a publish waits for its commit before a 503",
      number(&config::publish_timeout_ms, 1, 3600000, "publish-timeout-ms")},
     {"sync", "normal (survives kill -9) or full (fsync per commit, survives power loss)",
@@ -217,6 +220,7 @@ std::string describe(const config& cfg) {
       << "\nmax-event-id-bytes = " << cfg.max_event_id_bytes
       << "\nmax-source-bytes = " << cfg.max_source_bytes << "\nmax-page = " << cfg.max_page
       << "\ncommit-max-events = " << cfg.commit_max_events
+      << "\nmax-inflight-events = " << cfg.max_inflight_events
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal") << "\n";
   return out.str();

@@ -13,6 +13,7 @@ enum class ec : uint8_t {
   timeout,             ///< A commit was not confirmed in time.
   shutting_down,       ///< The service stops and takes no more work.
   startup_failure,     ///< The service could not start (port, data dir, database).
+  overloaded,          ///< Too much work in flight: the request was not taken.
 };
 
 /// Wraps `code` and a human-readable text in a `caf::error`.

@@ -11,11 +11,13 @@
 namespace agg {
 
 actor_bridge::actor_bridge(caf::actor_system& sys, std::vector<dedup_shard_actor> shards,
-                           stats_actor stats, std::chrono::milliseconds publish_timeout)
+                           stats_actor stats, std::chrono::milliseconds publish_timeout,
+                           size_t max_inflight_events)
   : sys_(sys),
     shards_(std::move(shards)),
     stats_(std::move(stats)),
-    publish_timeout_(publish_timeout) {
+    publish_timeout_(publish_timeout),
+    max_inflight_events_(max_inflight_events) {
 }
 
 size_t actor_bridge::shard_of(const std::string& topic) const {
@@ -24,6 +26,23 @@ size_t actor_bridge::shard_of(const std::string& topic) const {
 
 publish_outcome actor_bridge::publish(event_batch events) {
   auto received = events.size();
+  publish_outcome outcome;
+  // A request alone is always admitted, so one larger than the limit still gets through.
+  auto before = inflight_events_.fetch_add(received);
+  if (before > 0 && before + received > max_inflight_events_) {
+    inflight_events_.fetch_sub(received);
+    outcome.error = make_error(ec::overloaded,
+                               "too many events in flight (--max-inflight-events "
+                                 + std::to_string(max_inflight_events_) + "); retry shortly");
+    return outcome;
+  }
+  struct release_on_return {
+    std::atomic<size_t>& counter;
+    size_t n;
+    ~release_on_return() {
+      counter.fetch_sub(n);
+    }
+  } release{inflight_events_, received};
   std::vector<event_batch> parts(shards_.size());
   for (auto& e : events) {
     auto& part = parts[shard_of(e.topic)];
@@ -40,7 +59,6 @@ publish_outcome actor_bridge::publish(event_batch events) {
     if (!parts[i].empty())
       caf::anon_send(shards_[i], publish_atom::value, publish_part{std::move(parts[i]), ticket});
   ticket.reset();
-  publish_outcome outcome;
   if (future.wait_for(publish_timeout_) != std::future_status::ready) {
     outcome.error = make_error(ec::timeout, "the commit was not confirmed within "
                                               + std::to_string(publish_timeout_.count())

@@ -14,6 +14,8 @@ request_error map_error(const caf::error& err) {
       return {503, "timeout", error_text(err)};
     case ec::shutting_down:
       return {503, "shutting_down", error_text(err)};
+    case ec::overloaded:
+      return {503, "overloaded", error_text(err)};
     case ec::startup_failure:
       break;
   }

@@ -1,0 +1,97 @@
+#include "http/actor_bridge.hpp"
+
+#include <future>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "actors/dedup_shard.hpp"
+#include "actors/stats.hpp"
+#include "actors/writer.hpp"
+#include "core/errors.hpp"
+#include "storage/sqlite_event_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+/// A real store whose first commit waits until the test opens the gate, so that a
+/// request provably stays in flight meanwhile.
+class gated_store : public agg::event_store {
+public:
+  explicit gated_store(std::unique_ptr<agg::event_store> real) : real_(std::move(real)) {
+  }
+
+  caf::expected<std::vector<agg::insert_status>>
+  commit(const std::vector<const agg::event*>& events, uint64_t duplicates) override {
+    if (!gated_once_) {
+      gated_once_ = true;
+      entered.set_value();
+      gate.get_future().wait();
+    }
+    return real_->commit(events, duplicates);
+  }
+  caf::expected<agg::stored_counters> counters() override {
+    return real_->counters();
+  }
+  caf::expected<std::vector<std::string>> topics() override {
+    return real_->topics();
+  }
+
+  std::promise<void> entered;
+  std::promise<void> gate;
+
+private:
+  bool gated_once_ = false;
+  std::unique_ptr<agg::event_store> real_;
+};
+
+agg::event_batch events(const std::string& prefix, int n) {
+  agg::event_batch out;
+  for (int i = 0; i < n; ++i)
+    out.push_back({"t", prefix + std::to_string(i), "2025-01-31T12:00:00Z", "s", "{}"});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("the bridge refuses work past the in-flight limit and admits it again after",
+          "[bridge]") {
+  agg::test::temp_dir dir;
+  auto real = agg::sqlite_event_store::open((dir / "events.db").string(), agg::sync_mode::normal);
+  REQUIRE(real);
+  auto store = std::make_shared<gated_store>(std::move(*real));
+  auto entered = store->entered.get_future();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000});
+  auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
+  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100});
+  {
+    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::seconds(30), 10};
+    auto first = std::async(std::launch::async, [&] { return bridge.publish(events("a", 8)); });
+    entered.wait(); // The first request's commit is under way and held.
+    auto refused = bridge.publish(events("b", 3));
+    CHECK(agg::agg_code(refused.error) == static_cast<uint8_t>(agg::ec::overloaded));
+    CHECK(agg::error_text(refused.error)
+          == "too many events in flight (--max-inflight-events 10); retry shortly");
+    CHECK(bridge.inflight_events() == 8);
+    store->gate.set_value();
+    auto a = first.get();
+    CHECK_FALSE(a.error);
+    CHECK(a.unique == 8);
+    CHECK(bridge.inflight_events() == 0);
+    auto again = bridge.publish(events("b", 3));
+    CHECK_FALSE(again.error);
+    CHECK(again.unique == 3);
+    SECTION("a request larger than the limit is admitted when nothing else is in flight") {
+      auto big = bridge.publish(events("big", 25));
+      CHECK_FALSE(big.error);
+      CHECK(big.unique == 25);
+    }
+  }
+  for (auto h : {caf::actor_cast<caf::actor>(shard), caf::actor_cast<caf::actor>(stats),
+                 caf::actor_cast<caf::actor>(writer)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+}
