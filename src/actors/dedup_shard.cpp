@@ -10,29 +10,23 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   auto& p = parts[id];
   p.ticket = std::move(in.ticket);
   for (auto& e : in.events) {
-    auto key = dedup_key(e);
-    if (cache.contains(key)) {
-      ++p.cached_duplicates;
+    auto hit = keys.find_or_add(dedup_key(e), id);
+    if (hit.state == key_table::found::absent) {
+      p.written_keys.push_back(hit.entry);
+      out.push_back(std::move(e));
       continue;
     }
-    auto [it, fresh] = pending.emplace(key, id);
-    if (!fresh) {
-      // A write holding this key is in flight: this is a duplicate whatever it finds,
-      // but the answer may not go out before that write is durable.
-      ++p.cached_duplicates;
-      auto owner = it->second;
-      if (owner != id) {
-        auto& deps = parts[owner].dependents;
-        // All of this part's events are admitted in one go, so a repeat is at the back.
-        if (deps.empty() || deps.back() != id) {
-          deps.push_back(id);
-          ++p.waiting;
-        }
+    ++p.cached_duplicates;
+    // A write holding this key is in flight: this is a duplicate whatever it finds,
+    // but the answer may not go out before that write is durable.
+    if (hit.state == key_table::found::pending && hit.owner != id) {
+      auto& deps = parts.at(hit.owner).dependents;
+      // All of this part's events are admitted in one go, so a repeat is at the back.
+      if (deps.empty() || deps.back() != id) {
+        deps.push_back(id);
+        ++p.waiting;
       }
-      continue;
     }
-    p.written_keys.push_back(std::move(key));
-    out.push_back(std::move(e));
   }
   if (!out.empty())
     ++p.waiting;
@@ -46,10 +40,9 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
 void dedup_shard_state::written(uint64_t id, const write_result& result) {
   auto& p = parts.at(id);
   for (size_t i = 0; i < p.written_keys.size(); ++i) {
-    pending.erase(p.written_keys[i]);
     bool stored_now = i < result.inserted.size() && result.inserted[i] != 0;
     (stored_now ? p.unique : p.stored_duplicates) += 1;
-    cache.insert(std::move(p.written_keys[i]));
+    keys.commit(p.written_keys[i]);
   }
   p.new_topics = result.new_topics;
   auto dependents = std::move(p.dependents);
@@ -60,9 +53,9 @@ void dedup_shard_state::written(uint64_t id, const write_result& result) {
 
 void dedup_shard_state::write_failed(uint64_t id, const caf::error& err) {
   auto& p = parts.at(id);
-  // Not stored, so not cached: a retry goes to the writer again.
-  for (auto& key : p.written_keys)
-    pending.erase(key);
+  // Not stored, so not remembered: a retry goes to the writer again.
+  for (auto entry : p.written_keys)
+    keys.drop(entry);
   p.error = err;
   auto dependents = std::move(p.dependents);
   resolve(id);
@@ -98,7 +91,7 @@ void dedup_shard_state::resolve(uint64_t id) {
 dedup_shard_actor::behavior_type
 dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
             stats_actor stats, size_t cache_capacity) {
-  self->state.cache = seen_cache{cache_capacity};
+  self->state.keys = key_table{cache_capacity};
   self->state.stats = std::move(stats);
   return {
     [=](publish_atom, publish_part& in) {

@@ -7,7 +7,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/publish_ticket.hpp"
-#include "actors/seen_cache.hpp"
+#include "actors/key_table.hpp"
 
 namespace agg {
 
@@ -19,7 +19,7 @@ struct dedup_shard_state {
   /// One request's events in this shard, until every write it depends on resolved.
   struct part {
     std::shared_ptr<publish_ticket> ticket;
-    std::vector<std::string> written_keys; ///< Keys this part sent to the writer, in order.
+    std::vector<uint32_t> written_keys; ///< key_table entries of the events it sent to the writer.
     uint64_t unique = 0;                   ///< Stored by this part's own write.
     uint64_t stored_duplicates = 0;        ///< The writer found them stored already.
     uint64_t cached_duplicates = 0;        ///< Cache hits and keys in someone's pending write.
@@ -29,11 +29,10 @@ struct dedup_shard_state {
     caf::error error;
   };
 
-  explicit dedup_shard_state(size_t cache_capacity = 0) : cache(cache_capacity) {
+  explicit dedup_shard_state(size_t cache_capacity = 0) : keys(cache_capacity) {
   }
 
-  seen_cache cache;
-  std::unordered_map<std::string, uint64_t> pending; ///< Key -> part whose write holds it.
+  key_table keys; ///< Committed keys (bounded) and keys in pending writes.
   std::unordered_map<uint64_t, part> parts;
   uint64_t next_part = 1;
   stats_actor stats;
