@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# The benchmark matrix of event-aggregator beside this machine's SQLite ceiling, in one run.
+#
+#   bash bench/run.sh                 # full run (~6 min with DURATION=10)
+#   DURATION=5 bash bench/run.sh      # shorter cells
+#   SMOKE=1 bash bench/run.sh         # CI check that the script still works (< 60 s after the build)
+#
+# Environment:
+#   DURATION       measured seconds per cell (default 10; SMOKE: 2)
+#   WARMUP         warm-up seconds per cell, same load, not measured (default 2; SMOKE: 1)
+#   CEILING_ROWS   rows per storage_ceiling run (default 1000000; SMOKE: 50000)
+#   STREAM_EVENTS  events in the topic streamed by GET /events (default 1000000; SMOKE: 20000)
+#   SERVER_ARGS    extra server options for every cell, e.g. "--sync full"
+#   OUT_DIR        where results go (default bench/results; SMOKE: BUILD_DIR/bench-smoke)
+#   BUILD_DIR      build directory (default build-bench); SKIP_BUILD=1 uses what is there
+#   PLOT=0         do not run gnuplot at the end
+#   KEEP=1         keep the temporary data directories and server logs
+#
+# Every cell: fresh data directory, fresh server (--port 0), WARMUP s of the same load, then
+# DURATION s measured with wrk -t1 (bench/publish.lua). Recorded per cell: req/s, events/s,
+# p50/p99 (wrk), errors, the server's peak RSS (VmHWM) and CPU time, wrk's own CPU time.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SMOKE=${SMOKE:-0}
+if [[ $SMOKE == 1 ]]; then
+  DURATION=${DURATION:-2}
+  WARMUP=${WARMUP:-1}
+  CEILING_ROWS=${CEILING_ROWS:-50000}
+  STREAM_EVENTS=${STREAM_EVENTS:-20000}
+  OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench-smoke}
+else
+  DURATION=${DURATION:-10}
+  WARMUP=${WARMUP:-2}
+  CEILING_ROWS=${CEILING_ROWS:-1000000}
+  STREAM_EVENTS=${STREAM_EVENTS:-1000000}
+  OUT_DIR=${OUT_DIR:-$BENCH_DIR/results}
+fi
+
+command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
+command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
+command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/agg-bench.XXXXXX")
+cleanup() {
+  local rc=$?
+  stop_sampler
+  stop_wrk
+  stop_server
+  if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$BUILD_DIR" "$OUT_DIR"
+build
+START_S=$SECONDS
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+RAW=$OUT_DIR/raw.txt
+: >"$RAW"
+
+{
+  echo "# event-aggregator benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if git -C "$ROOT_DIR" rev-parse --short HEAD >/dev/null 2>&1; then
+    echo "# commit $(git -C "$ROOT_DIR" rev-parse --short HEAD)$(git -C "$ROOT_DIR" diff --quiet HEAD -- src || echo ' (src/ modified)')"
+  else
+    echo "# commit ${COMMIT:-unknown (not a git checkout)}"
+  fi
+  echo "# $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (anything well above 0 means other work shares the 2 cores)"
+  echo "# DURATION=$DURATION WARMUP=$WARMUP CEILING_ROWS=$CEILING_ROWS STREAM_EVENTS=$STREAM_EVENTS SERVER_ARGS=${SERVER_ARGS:-} SMOKE=$SMOKE"
+} | tee -a "$RAW" >&2
+
+# ---------------------------------------------------------------------------------------------
+# 1. The ceiling: SQLite alone, same schema, rows and settings, no server running.
+declare -A CEIL # CEIL[ids,batch] = rows/s
+ceiling() {
+  local ids=$1 batch=$2 line
+  line=$(TMPDIR=$WORK "$CEILING_BIN" --rows "$CEILING_ROWS" --batch "$batch" --ids "$ids")
+  echo "$line" >>"$RAW"
+  CEIL[$ids,$batch]=$(kv "$line" rows_per_s)
+  log "ceiling ids=$ids batch=$batch: $(human "${CEIL[$ids,$batch]}") rows/s"
+}
+if [[ $SMOKE == 1 ]]; then
+  ceiling seq 10000
+  ceiling uuid 10000
+else
+  ceiling seq 100
+  ceiling seq 10000
+  ceiling uuid 100
+  ceiling uuid 10000
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. Load cells. R[key,field] holds each cell's figures; a cell asked twice runs once.
+declare -A R
+cell_key() { echo "c$1_b$2_$3_d$4"; } # conns batch ids dup
+
+# run_cell CONNS BATCH IDS DUP_RATIO
+run_cell() {
+  local conns=$1 batch=$2 ids=$3 dup=$4 key
+  key=$(cell_key "$@")
+  [[ -z ${R[$key,rps]:-} ]] || return 0
+  local dir=$WORK/$key
+  mkdir -p "$dir"
+  start_server "$dir/data"
+  local url=http://127.0.0.1:$SERVER_PORT
+  local vars=(BATCH="$batch" IDS="$ids" DUP_RATIO="$dup")
+  run_wrk "$dir/warmup" "$conns" "$WARMUP" "$url" "${vars[@]}"
+  local cpu0 cpu1
+  cpu0=$(cpu_seconds "$SERVER_PID")
+  run_wrk "$dir/wrk" "$conns" "$DURATION" "$url" "${vars[@]}"
+  cpu1=$(cpu_seconds "$SERVER_PID")
+  local hwm stats
+  hwm=$(proc_status_kb "$SERVER_PID" VmHWM)
+  stats=$(curl -sf --max-time 5 "$url/stats")
+  stop_server
+
+  local dur server_cpu
+  dur=$(kv "$WRK_LINE" duration_s)
+  server_cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v d="$dur" 'BEGIN { printf "%.0f", 100 * (b - a) / d }')
+  R[$key,rps]=$(kv "$WRK_LINE" rps)
+  R[$key,eps]=$(kv "$WRK_LINE" events_per_s)
+  R[$key,p50]=$(kv "$WRK_LINE" p50_ms)
+  R[$key,p99]=$(kv "$WRK_LINE" p99_ms)
+  R[$key,err]=$(($(kv "$WRK_LINE" errors) + $(kv "$WRK_LINE" non2xx)))
+  R[$key,hwm]=$(awk -v k="$hwm" 'BEGIN { printf "%.0f", k / 1024 }')
+  R[$key,scpu]=$server_cpu
+  R[$key,wcpu]=$(awk -v c="$WRK_CPU_S" -v d="$dur" 'BEGIN { printf "%.0f", 100 * c / d }')
+  # CPU microseconds per event, server and wrk: less sensitive to other load than events/s.
+  local events
+  events=$(awk -v r="$(kv "$WRK_LINE" requests)" -v b="$batch" 'BEGIN { print r * b }')
+  R[$key,sus]=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$events" 'BEGIN { printf "%.1f", 1e6 * (b - a) / n }')
+  R[$key,wus]=$(awk -v c="$WRK_CPU_S" -v n="$events" 'BEGIN { printf "%.2f", 1e6 * c / n }')
+  R[$key,unique]=$(stats_field "$stats" unique_processed)
+  R[$key,dups]=$(stats_field "$stats" duplicate_dropped)
+  echo "cell key=$key conns=$conns batch=$batch ids=$ids dup_ratio=$dup $WRK_LINE" \
+    "server_vmhwm_kb=$hwm server_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
+    "server_cpu_pct=$server_cpu server_cpu_us_per_event=${R[$key,sus]} wrk_cpu_us_per_event=${R[$key,wus]} wrk_cpu_s=$WRK_CPU_S wrk_cpu_pct_of_core=${R[$key,wcpu]}" \
+    "stored_unique=${R[$key,unique]} stored_duplicates=${R[$key,dups]}" >>"$RAW"
+  log "cell $key: $(human "${R[$key,rps]}") req/s, $(human "${R[$key,eps]}") events/s," \
+    "p99 ${R[$key,p99]} ms, errors ${R[$key,err]}, RSS ${R[$key,hwm]} MiB," \
+    "server CPU ${server_cpu}%, wrk CPU ${R[$key,wcpu]}% of a core"
+}
+
+if [[ $SMOKE == 1 ]]; then
+  MATRIX=("64 1 seq 0" "64 100 uuid 0")
+  CONNS_SWEEP=(64)
+  BATCH_SWEEP=(1)
+else
+  MATRIX=("64 1 seq 0" "64 100 seq 0" "64 100 uuid 0" "64 100 seq 0.1")
+  CONNS_SWEEP=(1 4 16 64 256)
+  BATCH_SWEEP=(1 10 100 1000)
+fi
+for spec in "${MATRIX[@]}"; do
+  # shellcheck disable=SC2086 # spec is four words on purpose
+  run_cell $spec
+done
+for c in "${CONNS_SWEEP[@]}"; do run_cell "$c" 1 seq 0; done
+for b in "${BATCH_SWEEP[@]}"; do run_cell 64 "$b" seq 0; done
+
+# ---------------------------------------------------------------------------------------------
+# 3. GET /events streaming one topic of STREAM_EVENTS events, on a freshly restarted server.
+stream_test() {
+  local dir=$WORK/stream
+  mkdir -p "$dir"
+  start_server "$dir/data"
+  local url=http://127.0.0.1:$SERVER_PORT
+  log "filling topic stream-0 with $STREAM_EVENTS events"
+  fill_to "$url" "$STREAM_EVENTS" 4 600 "$dir/fill.out" BATCH=1000 IDS=seq TOPICS=1 \
+    TOPIC_PREFIX=stream-
+  log "filled in $FILL_S s"
+  stop_server
+  start_server "$dir/data"
+  url=http://127.0.0.1:$SERVER_PORT
+  local n rss0
+  n=$(stats_field "$(curl -sf --max-time 5 "$url/stats")" unique_processed)
+  rss0=$(proc_status_kb "$SERVER_PID" VmRSS)
+  # Sample the server's RSS every 20 ms while the stream runs.
+  (
+    while [[ -r /proc/$SERVER_PID/status ]]; do
+      awk '$1 == "VmRSS:" { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || true
+      sleep 0.02
+    done
+  ) >"$dir/rss.samples" &
+  # shellcheck disable=SC2034 # read by stop_sampler in lib.sh
+  SAMPLER_PID=$!
+  local curl_out
+  curl_out=$(curl -s -o /dev/null --max-time 600 -w '%{http_code} %{size_download} %{time_total}' \
+    "$url/events?topic=stream-0")
+  stop_sampler
+  local code size secs hwm rss_max
+  read -r code size secs <<<"$curl_out"
+  hwm=$(proc_status_kb "$SERVER_PID" VmHWM)
+  stop_server
+  [[ $code == 200 ]] || die "GET /events answered $code"
+  rss_max=$(sort -n "$dir/rss.samples" | tail -n 1)
+  STREAM_N=$n
+  STREAM_EPS=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
+  STREAM_MBPS=$(awk -v b="$size" -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1048576 }')
+  STREAM_SECS=$secs
+  STREAM_RSS0=$((rss0 / 1024))
+  STREAM_RSSMAX=$((${rss_max:-0} / 1024))
+  STREAM_HWM=$((hwm / 1024))
+  echo "stream events=$n bytes=$size seconds=$secs events_per_s=$STREAM_EPS mib_per_s=$STREAM_MBPS" \
+    "server_rss_before_kb=$rss0 server_rss_max_sampled_kb=${rss_max:-0} server_vmhwm_kb=$hwm" >>"$RAW"
+  log "stream: $n events in $secs s = $(human "$STREAM_EPS") events/s, RSS ${STREAM_RSS0} -> max ${STREAM_RSSMAX} MiB"
+}
+stream_test
+
+# ---------------------------------------------------------------------------------------------
+# 4. Report: Markdown table, .dat files for gnuplot.
+ceil_for() { echo "${CEIL[$1,10000]:-}"; } # the 10,000-rows-per-transaction ceiling of an id kind
+
+REPORT=$OUT_DIR/results.md
+{
+  if awk -v l="$LOAD_BEFORE" 'BEGIN { exit !(l > 0.5) }'; then
+    echo "**Warning:** the load average was $LOAD_BEFORE when this run started: other work shared the"
+    echo "2 cores, so these figures are low and noisy. Re-run on an idle machine for real numbers."
+    echo
+  fi
+  echo "Load: wrk -t1, ${DURATION} s per cell after ${WARMUP} s warm-up, fresh server and store per cell;"
+  echo "events ~220 bytes over 8 topics; durable acks (--sync normal unless SERVER_ARGS says otherwise)."
+  echo
+  echo "**Storage ceiling** (bench/storage_ceiling, SQLite alone, same schema and settings, $(human "$CEILING_ROWS") rows into an empty store):"
+  echo
+  echo "| ids | rows per transaction | rows/s |"
+  echo "|---|---:|---:|"
+  for ids in seq uuid; do
+    for b in 100 10000; do
+      [[ -n ${CEIL[$ids,$b]:-} ]] && echo "| $ids | $(human "$b") | $(human "${CEIL[$ids,$b]}") |"
+    done
+  done
+  echo
+  echo "**Service** (ratio = events/s ÷ the ceiling at 10,000 rows per transaction with the same kind of ids):"
+  echo
+  echo "| load | conns | req/s | events/s | ratio to ceiling | p50 ms | p99 ms | errors | server peak RSS MiB | server CPU % (200 = both cores) | server CPU µs/event | wrk CPU % of a core | wrk CPU µs/event |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  row() {
+    local label=$1 key
+    key=$(cell_key "$2" "$3" "$4" "$5")
+    [[ -n ${R[$key,rps]:-} ]] || return 0
+    echo "| $label | $2 | $(human "${R[$key,rps]}") | $(human "${R[$key,eps]}") | $(f_ratio "${R[$key,eps]}" "$(ceil_for "$4")") | ${R[$key,p50]} | ${R[$key,p99]} | ${R[$key,err]} | ${R[$key,hwm]} | ${R[$key,scpu]} | ${R[$key,sus]} | ${R[$key,wcpu]} | ${R[$key,wus]} |"
+  }
+  row "single event, seq ids" 64 1 seq 0
+  row "batch 100, seq ids" 64 100 seq 0
+  row "batch 100, UUID v4 ids" 64 100 uuid 0
+  row "batch 100, seq ids, 10% duplicates" 64 100 seq 0.1
+  for c in "${CONNS_SWEEP[@]}"; do [[ $c == 64 ]] || row "single event, seq ids" "$c" 1 seq 0; done
+  for b in "${BATCH_SWEEP[@]}"; do [[ $b == 1 || $b == 100 ]] || row "batch $b, seq ids" 64 "$b" seq 0; done
+  echo
+  echo "**GET /events** streaming one topic of $(human "$STREAM_N") events after a restart:"
+  echo "$(human "$STREAM_EPS") events/s ($STREAM_MBPS MiB/s, $STREAM_SECS s);"
+  echo "server RSS $STREAM_RSS0 MiB before, at most $STREAM_RSSMAX MiB sampled during it (VmHWM $STREAM_HWM MiB)."
+} >"$REPORT"
+
+{
+  echo "# connections  req_per_s  p50_ms  p99_ms  (single events, seq ids)"
+  for c in "${CONNS_SWEEP[@]}"; do
+    k=$(cell_key "$c" 1 seq 0)
+    echo "$c ${R[$k,rps]} ${R[$k,p50]} ${R[$k,p99]}"
+  done
+} >"$OUT_DIR/conns.dat"
+{
+  echo "# batch  events_per_s  req_per_s  p99_ms  ceiling_seq_10000  (64 connections, seq ids)"
+  for b in "${BATCH_SWEEP[@]}"; do
+    k=$(cell_key 64 "$b" seq 0)
+    echo "$b ${R[$k,eps]} ${R[$k,rps]} ${R[$k,p99]} ${CEIL[seq,10000]:-0}"
+  done
+} >"$OUT_DIR/batch.dat"
+
+cat "$REPORT"
+log "results in $OUT_DIR (results.md, raw.txt, conns.dat, batch.dat); measuring took $((SECONDS - START_S)) s"
+
+if [[ ${PLOT:-1} != 0 ]] && command -v gnuplot >/dev/null; then
+  if [[ $SMOKE == 1 ]]; then img=$OUT_DIR; else img=$ROOT_DIR/docs/img; fi
+  mkdir -p "$img"
+  gnuplot -e "results='$OUT_DIR'; img='$img'" "$BENCH_DIR/plot.gp" && log "plots in $img"
+fi
