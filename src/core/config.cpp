@@ -1,11 +1,14 @@
 #include "core/config.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
+
+#include "core/tokens.hpp"
 
 namespace agg {
 
@@ -33,6 +36,17 @@ std::function<std::string(config&, const std::string&)> number(T config::*member
     if (err.empty())
       cfg.*member = static_cast<T>(value);
     return err;
+  };
+}
+
+// An option holding a path that must not be empty.
+std::function<std::string(config&, const std::string&)> path(std::string config::*member,
+                                                             const char* name) {
+  return [=](config& cfg, const std::string& text) {
+    if (text.empty())
+      return std::string{"option --"} + name + " needs a path";
+    cfg.*member = text;
+    return std::string{};
   };
 }
 
@@ -96,6 +110,13 @@ const std::vector<option_spec>& options() {
          return "option --sync takes normal or full, got \"" + v + "\"";
        return std::string{};
      }},
+    {"publish-token-file", "file holding the bearer token POST /publish requires",
+     path(&config::publish_token_file, "publish-token-file")},
+    {"read-token-file", "file holding the bearer token GET /events and /stats require",
+     path(&config::read_token_file, "read-token-file")},
+    {"tls-cert", "PEM certificate: serve HTTPS (with --tls-key)", path(&config::tls_cert,
+                                                                       "tls-cert")},
+    {"tls-key", "PEM private key of --tls-cert", path(&config::tls_key, "tls-key")},
   };
   return specs;
 }
@@ -185,6 +206,11 @@ cli_result parse_command_line(int argc, const char* const* argv) {
   for (auto& [name, value] : given)
     if (auto err = apply_option(result.cfg, name, value); !err.empty())
       return fail(err);
+  if (result.cfg.tls_cert.empty() != result.cfg.tls_key.empty())
+    return fail("options --tls-cert and --tls-key go together: give both or neither");
+  if (auto err = load_tokens(result.cfg, [](const char* name) { return std::getenv(name); });
+      !err.empty())
+    return fail(err);
   return result;
 }
 
@@ -202,11 +228,14 @@ std::string help_text() {
       value_of[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
   for (auto& spec : options()) {
     std::string flag = std::string{"  --"} + spec.name;
+    auto value = value_of.find(spec.name);
     out << flag << std::string(flag.size() < 24 ? 24 - flag.size() : 1, ' ') << spec.help
-        << " (default " << value_of[spec.name] << ")\n";
+        << " (default " << (value == value_of.end() ? "<none>" : value->second) << ")\n";
   }
   out << "  --config FILE           read name = value lines first\n"
-      << "  --help, --version\n";
+      << "  --help, --version\n\n"
+      << "Without a token file, the tokens come from " << publish_token_env << " and\n"
+      << read_token_env << ".\n";
   return out.str();
 }
 
@@ -222,7 +251,12 @@ std::string describe(const config& cfg) {
       << "\ncommit-max-events = " << cfg.commit_max_events
       << "\nmax-inflight-events = " << cfg.max_inflight_events
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
-      << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal") << "\n";
+      << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")
+      // The tokens themselves never reach a log: only whether one is set.
+      << "\npublish-token = " << (cfg.publish_token.empty() ? "<none>" : "<set>")
+      << "\nread-token = " << (cfg.read_token.empty() ? "<none>" : "<set>")
+      << "\ntls-cert = " << (cfg.tls_cert.empty() ? "<none>" : cfg.tls_cert)
+      << "\ntls-key = " << (cfg.tls_key.empty() ? "<none>" : cfg.tls_key) << "\n";
   return out.str();
 }
 

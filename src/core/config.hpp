@@ -34,6 +34,12 @@ struct config {
   size_t max_inflight_events = 100000;
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;
+  std::string publish_token_file; ///< Empty: the token comes from the environment, if any.
+  std::string read_token_file;    ///< Empty: the token comes from the environment, if any.
+  std::string publish_token;      ///< Secret, never logged; empty: POST /publish is open.
+  std::string read_token;         ///< Secret, never logged; empty: reads are open.
+  std::string tls_cert;           ///< PEM certificate (chain); set with tls_key, or neither.
+  std::string tls_key;            ///< PEM private key of tls_cert.
 
   /// The SQLite file inside `data_dir`.
   std::string database_path() const;
@@ -47,7 +53,8 @@ struct cli_result {
 };
 
 /// Reads options from `--name value`, `--name=value` and an optional `--config FILE`
-/// (command line wins over the file).
+/// (command line wins over the file), then the bearer tokens (see core/tokens.hpp) from
+/// their files or the environment.
 cli_result parse_command_line(int argc, const char* const* argv);
 
 /// Applies one `name`/`value` pair; returns an error text, empty on success.
@@ -59,7 +66,8 @@ std::string apply_config_file(config& cfg, const std::string& path);
 /// The text `--help` prints.
 std::string help_text();
 
-/// One line per option with its effective value, for the start-up log.
+/// One line per option with its effective value, for the start-up log; tokens show as
+/// `<set>` or `<none>`, never their value.
 std::string describe(const config& cfg);
 
 } // namespace agg

@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include <httplib.h>
 #include <sys/socket.h>
 
 #include "core/errors.hpp"
+#include "core/log.hpp"
 
 namespace agg {
 
@@ -26,10 +28,24 @@ constexpr time_t keep_alive_seconds = 2;
 // Per-read/write limits on a connection.
 constexpr time_t io_timeout_seconds = 10;
 
+// An SSLServer when a certificate is configured, else a plain one; both get the same tuning.
+std::unique_ptr<httplib::Server> make_server(const config& cfg) {
+  if (cfg.tls_cert.empty())
+    return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(cfg.tls_cert.c_str(), cfg.tls_key.c_str());
+}
+
+// Why `path` cannot be opened for reading, or "" when it can.
+std::string unreadable(const std::string& path) {
+  errno = 0;
+  std::ifstream in{path};
+  return in ? std::string{} : std::string{std::strerror(errno ? errno : ENOENT)};
+}
+
 } // namespace
 
 http_server::http_server(const config& cfg, const route_context& routes)
-  : svr_(std::make_unique<httplib::Server>()) {
+  : svr_(make_server(cfg)), tls_cert_(cfg.tls_cert), tls_key_(cfg.tls_key) {
   auto threads = cfg.http_threads;
   svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Without TCP_NODELAY, Nagle + delayed ACK cap a keep-alive client at ~25 req/s.
@@ -46,7 +62,10 @@ http_server::http_server(const config& cfg, const route_context& routes)
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     listen_fd_ = sock;
   });
-  register_routes(*svr_, routes);
+  // service.cpp builds the routes' context; the tokens live in the config, so add them here.
+  auto ctx = routes;
+  ctx.tokens = {cfg.publish_token, cfg.read_token};
+  register_routes(*svr_, ctx);
 }
 
 http_server::~http_server() {
@@ -54,6 +73,17 @@ http_server::~http_server() {
 }
 
 caf::expected<uint16_t> http_server::start(const std::string& host, uint16_t port) {
+  if (!tls_cert_.empty()) {
+    // httplib only says "not valid"; name the file that cannot be read, when that is why.
+    for (auto* file : {&tls_cert_, &tls_key_})
+      if (auto why = unreadable(*file); !why.empty())
+        return make_error(ec::startup_failure, "cannot read TLS file " + *file + ": " + why);
+    if (!svr_->is_valid())
+      return make_error(ec::startup_failure,
+                        "cannot load the TLS certificate " + tls_cert_ + " with the key "
+                          + tls_key_ + ": not PEM, or the key does not match the certificate");
+    log_info("TLS on: serving HTTPS with the certificate " + tls_cert_);
+  }
   int bound = port == 0 ? svr_->bind_to_any_port(host) : (svr_->bind_to_port(host, port) ? port : -1);
   if (bound < 0)
     return make_error(ec::startup_failure, "cannot listen on " + host + ":" + std::to_string(port)

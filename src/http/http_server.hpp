@@ -16,13 +16,15 @@ class Server;
 
 namespace agg {
 
-/// The cpp-httplib server, tuned, on its own listening thread.
+/// The cpp-httplib server (an SSLServer when `config::tls_cert` is set), tuned, on its own
+/// listening thread.
 class http_server {
 public:
   http_server(const config& cfg, const route_context& routes);
   ~http_server();
 
-  /// Binds and starts serving; returns the bound port, or why it could not.
+  /// Binds and starts serving; returns the bound port, or why it could not (including a
+  /// TLS certificate or key that cannot be loaded).
   caf::expected<uint16_t> start(const std::string& host, uint16_t port);
 
   /// Stops accepting, finishes in-flight requests and joins every HTTP thread.
@@ -33,6 +35,8 @@ public:
 
 private:
   std::unique_ptr<httplib::Server> svr_;
+  std::string tls_cert_; ///< Empty: plain HTTP.
+  std::string tls_key_;
   std::thread thread_;
   int listen_fd_ = -1;
   std::atomic<bool> listen_ended_{false};

@@ -262,6 +262,8 @@ bool publish_sax::open(bool array) {
         break;
       case role::event:
         what = open_in_event(array);
+        if (!fatal_.code.empty())
+          return false;
         break;
       case role::payload:
         payload_value_prefix();
@@ -293,8 +295,11 @@ publish_sax::role publish_sax::open_in_event(bool array) {
       wrapper_scalar_type_ = nullptr;
       if (array)
         return role::list;
-      list_.emplace_back();
-      reading_.emplace_back(true, 0);
+      // A repeated "events" key adds to the events read so far: count this one against
+      // the limit, and read it into its own slot, not over events[0].
+      if (!count_list_item())
+        return role::ignore; // fatal_ is set; open() stops the parse.
+      reading_.emplace_back(true, list_.size() - 1);
       return role::event;
     case field::other:
       return role::ignore;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include <httplib.h>
 
@@ -45,8 +47,44 @@ bool read_number(const httplib::Request& req, const char* name, int64_t min, int
   return true;
 }
 
+// The verdict on `req`'s Authorization header for a route that needs `need`.
+auth_verdict verdict_of(const route_context& ctx, access_need need, const httplib::Request& req) {
+  if (!req.has_header("Authorization"))
+    return check_access(ctx.tokens, need, std::nullopt);
+  return check_access(ctx.tokens, need, req.get_header_value("Authorization"));
+}
+
+// Writes the 401 or 403 answer for a verdict other than `allowed`.
+void refuse(auth_verdict verdict, const httplib::Request& req, httplib::Response& res) {
+  if (verdict == auth_verdict::unauthorized) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    return reply_error(res, {401, "unauthorized",
+                             "this route needs an Authorization: Bearer <token> header"});
+  }
+  reply_error(res, {403, "forbidden", "the bearer token does not grant access to " + req.method
+                                        + " " + req.path});
+}
+
+// Answers 401/403 and returns false unless the request may have `need`.
+bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
+               httplib::Response& res) {
+  auto verdict = verdict_of(ctx, need, req);
+  if (verdict != auth_verdict::allowed)
+    refuse(verdict, req, res);
+  return verdict == auth_verdict::allowed;
+}
+
 void handle_publish(const route_context& ctx, const httplib::Request& req,
                     httplib::Response& res, const httplib::ContentReader& read) {
+  if (auto verdict = verdict_of(ctx, access_need::publish, req);
+      verdict != auth_verdict::allowed) {
+    // Read (and drop) the body anyway, within the size limit, so that the next request on
+    // this keep-alive connection starts where the client thinks it does. Answer after the
+    // read, which may set a status of its own.
+    size_t seen = 0;
+    read([&](const char*, size_t size) { return (seen += size) <= ctx.max_body_bytes; });
+    return refuse(verdict, req, res);
+  }
   // Reading the body ourselves keeps httplib from treating it as a form: for the
   // x-www-form-urlencoded type that `curl -d` sends, it would refuse bodies over 8 KB.
   std::string body;
@@ -111,6 +149,8 @@ void stream_topic(httplib::Response& res, std::shared_ptr<event_reader> reader, 
 
 void handle_events(const route_context& ctx, const httplib::Request& req,
                    httplib::Response& res) {
+  if (!authorize(ctx, access_need::read, req, res))
+    return;
   if (!req.has_param("topic"))
     return reply_error(res, {400, "invalid_query", "missing query parameter topic"});
   auto topic = req.get_param_value("topic");
@@ -190,8 +230,9 @@ void register_routes(httplib::Server& svr, const route_context& ctx) {
   svr.Get("/events", [ctx](const httplib::Request& req, httplib::Response& res) {
     handle_events(ctx, req, res);
   });
-  svr.Get("/stats", [ctx](const httplib::Request&, httplib::Response& res) {
-    handle_stats(ctx, res);
+  svr.Get("/stats", [ctx](const httplib::Request& req, httplib::Response& res) {
+    if (authorize(ctx, access_need::read, req, res))
+      handle_stats(ctx, res);
   });
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", json_type);

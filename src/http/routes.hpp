@@ -4,6 +4,7 @@
 
 #include "core/config.hpp"
 #include "http/actor_bridge.hpp"
+#include "http/auth.hpp"
 #include "http/publish_decoder.hpp"
 
 namespace httplib {
@@ -19,6 +20,7 @@ struct route_context {
   size_t max_page = 10000;
   size_t max_body_bytes = 0;
   std::string database_path;
+  auth_tokens tokens; ///< Empty tokens: no authentication (the default).
 };
 
 /// Installs every route, the 404/405/413 answers and the exception handler on `svr`.

@@ -251,7 +251,7 @@ bool server_process::running() {
 
 server_process::outcome server_process::wait_healthy(std::chrono::milliseconds deadline) {
   auto until = clock_type::now() + deadline;
-  httplib::Client cli("127.0.0.1", port_);
+  auto cli = connect();
   cli.set_connection_timeout(0, 200'000);
   cli.set_read_timeout(2, 0);
   while (clock_type::now() < until) {
@@ -321,8 +321,24 @@ std::string server_process::log_tail(size_t max_bytes) const {
   return read_tail(log_path_, max_bytes);
 }
 
+bool server_process::uses_tls() const {
+  for (auto& arg : options_.extra_args)
+    if (arg == "--tls-cert" || arg.rfind("--tls-cert=", 0) == 0)
+      return true;
+  return false;
+}
+
+httplib::Client server_process::connect() const {
+  if (!uses_tls())
+    return httplib::Client("127.0.0.1", port_);
+  // Tests make throw-away self-signed certificates; tls.test.cpp checks verification itself.
+  httplib::Client cli("https://127.0.0.1:" + std::to_string(port_));
+  cli.enable_server_certificate_verification(false);
+  return cli;
+}
+
 httplib::Client server_process::client() const {
-  httplib::Client cli("127.0.0.1", port_);
+  auto cli = connect();
   cli.set_connection_timeout(5, 0);
   cli.set_read_timeout(30, 0);
   cli.set_write_timeout(30, 0);

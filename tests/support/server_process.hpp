@@ -82,6 +82,9 @@ public:
   /// The last `max_bytes` of the server log.
   std::string log_tail(size_t max_bytes = 4000) const;
 
+  /// True when the extra args hold --tls-cert: the server speaks HTTPS, and client() and the
+  /// start-up health poll use it (without verifying the certificate).
+  bool uses_tls() const;
   /// A client for this server: 30 s timeouts, paths sent exactly as given (no re-encoding).
   httplib::Client client() const;
   reply get(const std::string& path) const;
@@ -104,6 +107,7 @@ private:
   void spawn();
   outcome wait_healthy(std::chrono::milliseconds deadline);
   std::optional<exit_status> try_reap();
+  httplib::Client connect() const; ///< http:// or https:// as the server speaks, no settings.
 
   server_options options_;
   temp_dir dir_;

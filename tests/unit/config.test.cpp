@@ -100,3 +100,28 @@ TEST_CASE("a config file sets options and the command line overrides it", "[conf
     CHECK(bad.message == "cannot read config file /nonexistent/agg.conf");
   }
 }
+
+TEST_CASE("the TLS certificate and key options go together", "[config][tls]") {
+  auto both = parse({"--tls-cert", "/c.pem", "--tls-key=/k.pem"});
+  REQUIRE(both.what == agg::cli_result::action::run);
+  CHECK(both.cfg.tls_cert == "/c.pem");
+  CHECK(both.cfg.tls_key == "/k.pem");
+  for (auto* one : {"--tls-cert", "--tls-key"}) {
+    auto r = parse({one, "/x.pem"});
+    CHECK(r.what == agg::cli_result::action::error);
+    CHECK(r.message == "options --tls-cert and --tls-key go together: give both or neither");
+  }
+}
+
+TEST_CASE("the start-up description shows whether a token is set, never the token",
+          "[config][auth]") {
+  agg::config cfg;
+  CHECK(agg::describe(cfg).find("publish-token = <none>\nread-token = <none>")
+        != std::string::npos);
+  cfg.publish_token = "pub-secret";
+  cfg.read_token = "read-secret";
+  auto text = agg::describe(cfg);
+  CHECK(text.find("publish-token = <set>\nread-token = <set>") != std::string::npos);
+  CHECK(text.find("secret") == std::string::npos);
+  CHECK(agg::help_text().find("--publish-token-file") != std::string::npos);
+}

@@ -221,3 +221,28 @@ TEST_CASE("a batch over max-events stops without reading the rest", "[decoder]")
   CHECK(err.status == 413);
   CHECK(err.code == "too_many_events");
 }
+
+// Found with the fuzz target's invariants (fuzz/publish_decoder_fuzz.cpp): a second
+// "events" key holding one object was read over events[0] and left an empty, never
+// validated event behind, which also slipped past --max-events.
+TEST_CASE("a repeated events key adds its events, each validated and counted", "[decoder]") {
+  auto a = event_json("t", "a").dump(), b = event_json("t", "b").dump();
+  SECTION("an array, then one object") {
+    auto r = decode_publish("{\"events\":[" + a + "],\"events\":" + b + "}", limits);
+    REQUIRE(r.ok());
+    REQUIRE(r.events.size() == 2);
+    CHECK(r.events[0].event_id == "a");
+    CHECK(r.events[1].event_id == "b");
+  }
+  SECTION("the second object is validated") {
+    auto err = reject("{\"events\":[" + a + "],\"events\":{\"topic\":\"\"}}");
+    CHECK(err.code == "invalid_event");
+    CHECK(err.message.rfind("events[1].", 0) == 0);
+  }
+  SECTION("the second object counts against max-events") {
+    agg::publish_limits one;
+    one.max_events = 1;
+    auto err = reject("{\"events\":[" + a + "],\"events\":" + b + "}", one);
+    CHECK(err.code == "too_many_events");
+  }
+}
