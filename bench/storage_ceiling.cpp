@@ -1,6 +1,6 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
 // actors in the way. It writes the very rows the server writes, in the server's schema
-// (src/storage/schema.cpp, copied here on purpose so this program does not link the service),
+// (src/storage/schema_sql.hpp, shared so the two cannot drift; the service is not linked),
 // with the server's settings: WAL, synchronous=NORMAL (or FULL), a 32 MiB page cache
 // (--cache-kib), one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per
 // event, the "unique" counter row updated once per transaction like the server's group commit.
@@ -32,34 +32,14 @@
 #include <ctime>
 #include <vector>
 
+#include "storage/schema_sql.hpp"
+
 namespace {
 
-// Same DDL as src/storage/schema.cpp, version 1.
-constexpr const char* schema_v1 = R"sql(
-  CREATE TABLE topics (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
-  );
-  CREATE TABLE events (
-    seq       INTEGER PRIMARY KEY,
-    topic_id  INTEGER NOT NULL REFERENCES topics(id),
-    event_id  TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    source    TEXT NOT NULL,
-    payload   TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX events_by_key ON events(topic_id, event_id);
-  CREATE INDEX events_by_topic ON events(topic_id);
-  CREATE TABLE counters (
-    name  TEXT PRIMARY KEY NOT NULL,
-    value INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  INSERT INTO counters(name, value) VALUES ('unique', 0), ('duplicates', 0);
-  PRAGMA user_version = 1;
-)sql";
+using agg::schema_v1;
 
-// The payload the server stores for bench/publish.lua's events (nlohmann re-serialises the
-// object with sorted keys, so this is byte for byte what lands in the payload column).
+// The payload the server stores for bench/publish.lua's events (the decoder writes it back
+// compactly, keys in the order sent, so this is byte for byte what lands in the column).
 constexpr const char* payload =
   R"({"action":"click","n":42,"page":"/products/sku-000123","tags":["a","b","c"],"user":"u-12345","value":32.1})";
 constexpr const char* timestamp = "2025-01-31T12:00:00.000Z";
