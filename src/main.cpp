@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
     if (c == '\n')
       c = ' ';
   agg::log_info("starting with " + settings);
+  for (auto& warning : cli.warnings)
+    agg::log_warning(warning);
   auto svc = agg::service::start(cli.cfg);
   if (!svc) {
     agg::log_error("cannot start: " + agg::error_text(svc.error()));

@@ -1,7 +1,6 @@
 #include "core/config.hpp"
 
 #include <charconv>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -164,7 +163,18 @@ std::string apply_config_file(config& cfg, const std::string& path) {
   return {};
 }
 
+std::vector<std::string> option_names() {
+  std::vector<std::string> names;
+  for (auto& spec : options())
+    names.push_back(spec.name);
+  return names;
+}
+
 cli_result parse_command_line(int argc, const char* const* argv) {
+  return parse_command_line(argc, argv, process_environment());
+}
+
+cli_result parse_command_line(int argc, const char* const* argv, const environment& env) {
   cli_result result;
   std::vector<std::pair<std::string, std::string>> given;
   std::string config_file;
@@ -199,17 +209,35 @@ cli_result parse_command_line(int argc, const char* const* argv) {
     else
       given.emplace_back(name, value);
   }
-  // The file first, so that the command line overrides it.
+  // Lowest precedence first: the file, then the environment, then the command line.
+  auto variable = [&](const std::string& name) -> std::string {
+    auto it = env.find(name);
+    return it == env.end() ? std::string{} : it->second;
+  };
+  if (config_file.empty())
+    config_file = variable(env_name("config"));
   if (!config_file.empty())
     if (auto err = apply_config_file(result.cfg, config_file); !err.empty())
       return fail(err);
+  for (auto& spec : options())
+    if (auto value = variable(env_name(spec.name)); !value.empty())
+      if (auto err = spec.apply(result.cfg, value); !err.empty())
+        return fail("environment variable " + env_name(spec.name) + ": " + err);
+  auto known = option_names();
+  known.push_back("config");
+  for (auto& name : unknown_env_names(env, known, {publish_token_env, read_token_env}))
+    result.warnings.push_back("ignoring environment variable " + name
+                              + ": no such option (see --help)");
   for (auto& [name, value] : given)
     if (auto err = apply_option(result.cfg, name, value); !err.empty())
       return fail(err);
   if (result.cfg.tls_cert.empty() != result.cfg.tls_key.empty())
     return fail("options --tls-cert and --tls-key go together: give both or neither");
-  if (auto err = load_tokens(result.cfg, [](const char* name) { return std::getenv(name); });
-      !err.empty())
+  auto lookup = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  if (auto err = load_tokens(result.cfg, lookup); !err.empty())
     return fail(err);
   return result;
 }
@@ -230,10 +258,15 @@ std::string help_text() {
     std::string flag = std::string{"  --"} + spec.name;
     auto value = value_of.find(spec.name);
     out << flag << std::string(flag.size() < 24 ? 24 - flag.size() : 1, ' ') << spec.help
-        << " (default " << (value == value_of.end() ? "<none>" : value->second) << ")\n";
+        << " (default " << (value == value_of.end() ? "<none>" : value->second) << ")\n"
+        << std::string(24, ' ') << "env " << env_name(spec.name) << "\n";
   }
   out << "  --config FILE           read name = value lines first\n"
+      << std::string(24, ' ') << "env " << env_name("config") << "\n"
       << "  --help, --version\n\n"
+      << "Precedence: command line, then environment (an empty variable counts as unset),\n"
+      << "then the config file, then the default. Unknown " << env_prefix << "* variables\n"
+      << "are ignored with a warning in the log.\n"
       << "Without a token file, the tokens come from " << publish_token_env << " and\n"
       << read_token_env << ".\n";
   return out.str();

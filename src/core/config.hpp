@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/environment.hpp"
+
 namespace agg {
 
 /// How hard each group commit pushes data to disk.
@@ -50,12 +52,20 @@ struct cli_result {
   enum class action { run, help, version, error } what = action::run;
   config cfg;
   std::string message; ///< The error text for `action::error`.
+  std::vector<std::string> warnings; ///< For the log, e.g. unknown EVENT_AGGREGATOR_* variables.
 };
 
-/// Reads options from `--name value`, `--name=value` and an optional `--config FILE`
-/// (command line wins over the file), then the bearer tokens (see core/tokens.hpp) from
-/// their files or the environment.
+/// Reads options with the precedence command line > environment (EVENT_AGGREGATOR_<NAME>,
+/// see env_name; an empty variable counts as unset) > `--config FILE` (or
+/// EVENT_AGGREGATOR_CONFIG) > default, then the bearer tokens (see core/tokens.hpp) from
+/// their files or `env`.
+cli_result parse_command_line(int argc, const char* const* argv, const environment& env);
+
+/// parse_command_line with this process's environment.
 cli_result parse_command_line(int argc, const char* const* argv);
+
+/// The names of every option ("host", "data-dir", ...), without "config".
+std::vector<std::string> option_names();
 
 /// Applies one `name`/`value` pair; returns an error text, empty on success.
 std::string apply_option(config& cfg, const std::string& name, const std::string& value);

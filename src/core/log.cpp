@@ -30,6 +30,10 @@ void log_info(std::string_view text) {
   write_line("INFO", text);
 }
 
+void log_warning(std::string_view text) {
+  write_line("WARN", text);
+}
+
 void log_error(std::string_view text) {
   write_line("ERROR", text);
 }

@@ -54,12 +54,29 @@ struct child_plan {
   std::string log_path;
   std::optional<rlim_t> file_size_limit;
   int output_fd = -1; ///< When >= 0, stdout/stderr go here instead of log_path.
+  std::vector<std::pair<std::string, std::string>> env; ///< Set on top of ours.
+  std::vector<std::string> env_entries;
+  std::vector<char*> envp;
 };
 
 void prepare(child_plan& plan) {
   for (auto& a : plan.args)
     plan.argv.push_back(a.data());
   plan.argv.push_back(nullptr);
+  // Our environment minus the variables the plan replaces, then the plan's own.
+  for (char** var = environ; var && *var; ++var) {
+    std::string entry = *var;
+    bool replaced = std::any_of(plan.env.begin(), plan.env.end(), [&](auto& kv) {
+      return entry.compare(0, kv.first.size() + 1, kv.first + "=") == 0;
+    });
+    if (!replaced)
+      plan.env_entries.push_back(entry);
+  }
+  for (auto& [name, value] : plan.env)
+    plan.env_entries.push_back(name + "=" + value);
+  for (auto& e : plan.env_entries)
+    plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
 }
 
 [[noreturn]] void run_child(const child_plan& plan, pid_t parent) {
@@ -97,8 +114,8 @@ void prepare(child_plan& plan) {
     };
     ::setrlimit(RLIMIT_FSIZE, &lim);
   }
-  ::execv(plan.argv[0], plan.argv.data());
-  static const char msg[] = "execv failed for the server binary\n";
+  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  static const char msg[] = "execve failed for the server binary\n";
   [[maybe_unused]] auto n = ::write(2, msg, sizeof(msg) - 1);
   ::_exit(127);
 }
@@ -230,6 +247,7 @@ void server_process::spawn() {
   plan.args.insert(plan.args.end(), options_.extra_args.begin(), options_.extra_args.end());
   plan.log_path = log_path_.string();
   plan.file_size_limit = options_.file_size_limit;
+  plan.env = options_.env;
   pid_ = fork_child(plan);
 }
 
@@ -399,7 +417,8 @@ void server_process::set_file_size_limit(rlim_t limit) {
 }
 
 run_result run_server_binary(const std::vector<std::string>& args,
-                             std::chrono::milliseconds deadline) {
+                             std::chrono::milliseconds deadline,
+                             const std::vector<std::pair<std::string, std::string>>& env) {
   temp_dir dir("agg-run-");
   auto out_path = dir / "output";
   int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -409,6 +428,7 @@ run_result run_server_binary(const std::vector<std::string>& args,
   plan.args.push_back(server_binary());
   plan.args.insert(plan.args.end(), args.begin(), args.end());
   plan.output_fd = fd; // dup2 clears O_CLOEXEC on fds 1 and 2
+  plan.env = env;
   auto started = clock_type::now();
   pid_t pid = fork_child(plan);
   ::close(fd);

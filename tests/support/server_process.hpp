@@ -50,6 +50,8 @@ struct server_options {
   std::vector<std::string> extra_args; ///< Appended after --data-dir, e.g. {"--max-events", "3"}.
   /// RLIMIT_FSIZE soft limit for the child (hard stays unlimited), to fake a full disk.
   std::optional<rlim_t> file_size_limit;
+  /// Environment variables set (or replaced) in the child, e.g. {"EVENT_AGGREGATOR_SHARDS", "2"}.
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
 /// The real event-aggregator binary (server_binary()) on a free port and a private
@@ -124,9 +126,11 @@ struct run_result {
   std::string output; ///< stdout and stderr interleaved.
 };
 
-/// Runs server_binary() with exactly `args` until it exits (SIGKILL after `deadline`).
+/// Runs server_binary() with exactly `args` until it exits (SIGKILL after `deadline`), with
+/// `env` added to the test's environment.
 run_result run_server_binary(const std::vector<std::string>& args,
-                             std::chrono::milliseconds deadline = std::chrono::seconds(10));
+                             std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                             const std::vector<std::pair<std::string, std::string>>& env = {});
 
 /// A port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close).
 uint16_t pick_free_port();

@@ -11,7 +11,8 @@ namespace {
 
 agg::cli_result parse(std::vector<const char*> args) {
   args.insert(args.begin(), "event-aggregator");
-  return agg::parse_command_line(static_cast<int>(args.size()), args.data());
+  // An empty environment: EVENT_AGGREGATOR_* variables of the test run must not leak in.
+  return agg::parse_command_line(static_cast<int>(args.size()), args.data(), {});
 }
 
 } // namespace
