@@ -66,7 +66,9 @@ publish_outcome actor_bridge::publish(event_batch events) {
     return outcome;
   }
   try {
-    return future.get();
+    outcome = future.get();
+    note_commit(outcome);
+    return outcome;
   } catch (const std::future_error&) {
     // Every holder of the ticket went away without answering: actors are stopping.
     outcome.error = make_error(ec::shutting_down, "the service is shutting down");
@@ -74,11 +76,18 @@ publish_outcome actor_bridge::publish(event_batch events) {
   }
 }
 
-caf::expected<stats_snapshot> actor_bridge::stats() {
+void actor_bridge::note_commit(const publish_outcome& outcome) {
+  if (outcome.error && static_cast<ec>(agg_code(outcome.error)) == ec::storage_failure)
+    last_commit_failed_ = true;
+  else if (!outcome.error && outcome.unique > 0) // a stored event proves a commit went through
+    last_commit_failed_ = false;
+}
+
+caf::expected<stats_snapshot> actor_bridge::stats(std::chrono::milliseconds timeout) {
   // A fresh scoped_actor per call: its stale timeout message dies with it.
   caf::scoped_actor self{sys_};
   caf::expected<stats_snapshot> result{stats_snapshot{}};
-  self->request(stats_, std::chrono::seconds(5), caf::get_atom::value)
+  self->request(stats_, timeout, caf::get_atom::value)
     .receive([&](stats_snapshot& snapshot) { result = std::move(snapshot); },
              [&](caf::error& err) { result = std::move(err); });
   return result;

@@ -22,8 +22,14 @@ public:
   /// refuses (ec::overloaded) when the events in flight would pass the limit.
   publish_outcome publish(event_batch events);
 
-  /// The current counters.
-  caf::expected<stats_snapshot> stats();
+  /// The current counters, or an error when the stats actor does not answer in `timeout`.
+  caf::expected<stats_snapshot> stats(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// True when the latest publish outcome that involved a commit was a storage failure;
+  /// a later publish that stores an event clears it.
+  bool last_commit_failed() const {
+    return last_commit_failed_.load();
+  }
 
   /// Events admitted and not yet answered.
   size_t inflight_events() const {
@@ -42,6 +48,12 @@ private:
   // Events handed to the actors and not yet answered: bounds mailboxes, the writer's
   // queue and their memory, whatever the number of connections.
   std::atomic<size_t> inflight_events_{0};
+  // Set and cleared by publish() for GET /readyz. Concurrent requests may finish out of
+  // commit order, so it can lag by one request; the next commit settles it.
+  std::atomic<bool> last_commit_failed_{false};
+
+  // Records what `outcome` says about the last commit.
+  void note_commit(const publish_outcome& outcome);
 };
 
 } // namespace agg

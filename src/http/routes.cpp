@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/json_codec.hpp"
+#include "http/readiness.hpp"
 #include "storage/event_reader.hpp"
 
 namespace agg {
@@ -237,8 +238,13 @@ void register_routes(httplib::Server& svr, const route_context& ctx) {
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", json_type);
   });
+  svr.Get("/readyz", [ctx](const httplib::Request&, httplib::Response& res) {
+    auto reason = not_ready_reason(ctx);
+    res.status = reason ? 503 : 200;
+    res.set_content(encode_readiness(reason), json_type);
+  });
   refuse_method(svr, "/publish", "POST", false);
-  for (auto* path : {"/events", "/stats", "/healthz"})
+  for (auto* path : {"/events", "/stats", "/healthz", "/readyz"})
     refuse_method(svr, path, "GET, HEAD", true);
   auto limit = ctx.max_body_bytes;
   // Runs for every status >= 400; only fills in bodies the handlers did not write.
