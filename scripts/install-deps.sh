@@ -22,7 +22,8 @@ done
 # Build: compilers and tools, the libraries' -dev packages, test and benchmark tools.
 # libcpp-httplib-dev's cpp-httplib.pc requires openssl, zlib and libbrotli (hence their -dev).
 # clang + libclang-rt-14-dev: the libFuzzer build (scripts/fuzz.sh); openssl: the TLS tests
-# make throw-away certificates.
+# make throw-away certificates; prometheus: its promtool checks GET /metrics in the tests
+# (the package also brings the Prometheus server, which systemd machines then start).
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
@@ -30,6 +31,7 @@ build_packages=(
   libssl-dev zlib1g-dev libbrotli-dev
   wrk sqlite3 curl
   clang libclang-rt-14-dev openssl
+  prometheus
 )
 # Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
 # statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1.

@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "http/actor_bridge.hpp"
+#include "http/http_metrics.hpp"
 #include "http/http_server.hpp"
 #include "storage/sqlite_event_store.hpp"
 
@@ -59,6 +60,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
 
   route_context routes;
   routes.bridge = svc->bridge_.get();
+  svc->metrics_ = std::make_unique<http_metrics>();
+  routes.metrics = svc->metrics_.get();
   routes.limits = {cfg.max_events, cfg.max_depth, cfg.max_topic_bytes, cfg.max_event_id_bytes,
                    cfg.max_source_bytes};
   routes.max_page = cfg.max_page;

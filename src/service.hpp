@@ -12,6 +12,7 @@
 namespace agg {
 
 class actor_bridge;
+class http_metrics;
 class http_server;
 
 /// The composition root: opens the store, spawns and wires the actors, serves HTTP,
@@ -45,6 +46,7 @@ private:
   stats_actor stats_;
   std::vector<dedup_shard_actor> shards_;
   std::unique_ptr<actor_bridge> bridge_;
+  std::unique_ptr<http_metrics> metrics_; ///< Before http_, so it outlives the HTTP threads.
   std::unique_ptr<http_server> http_;
   uint16_t port_ = 0;
   bool stopped_ = false;

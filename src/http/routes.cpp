@@ -1,6 +1,7 @@
 #include "http/routes.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/json_codec.hpp"
+#include "http/metrics_text.hpp"
 #include "http/readiness.hpp"
 #include "storage/event_reader.hpp"
 
@@ -197,6 +199,17 @@ void handle_events(const route_context& ctx, const httplib::Request& req,
   res.set_content(body, json_type);
 }
 
+void handle_metrics(const route_context& ctx, httplib::Response& res) {
+  auto stats = ctx.bridge->stats();
+  if (!stats)
+    return reply_error(res, map_error(stats.error()));
+  if (!ctx.metrics)
+    return reply_error(res, {404, "not_found", "this server keeps no metrics"});
+  metrics_inputs in{std::move(*stats), ctx.bridge->inflight_events(),
+                    store_size_bytes(ctx.database_path)};
+  res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
+}
+
 void handle_stats(const route_context& ctx, httplib::Response& res) {
   auto stats = ctx.bridge->stats();
   if (!stats)
@@ -226,6 +239,15 @@ void refuse_method(httplib::Server& svr, const char* path, const char* allow, bo
 void register_routes(httplib::Server& svr, const route_context& ctx) {
   svr.Post("/publish", [ctx](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& read) {
+    // Observed on every way out, an exception included.
+    struct timer {
+      http_metrics* metrics;
+      std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+      ~timer() {
+        if (metrics)
+          metrics->observe_publish(std::chrono::steady_clock::now() - started);
+      }
+    } time_it{ctx.metrics};
     handle_publish(ctx, req, res, read);
   });
   svr.Get("/events", [ctx](const httplib::Request& req, httplib::Response& res) {
@@ -243,8 +265,17 @@ void register_routes(httplib::Server& svr, const route_context& ctx) {
     res.status = reason ? 503 : 200;
     res.set_content(encode_readiness(reason), json_type);
   });
+  svr.Get("/metrics", [ctx](const httplib::Request&, httplib::Response& res) {
+    handle_metrics(ctx, res);
+  });
+  // Runs after each answer is written, for every route and status (404s included).
+  svr.set_logger([metrics = ctx.metrics](const httplib::Request& req,
+                                         const httplib::Response& res) {
+    if (metrics)
+      metrics->count_request(req.path, res.status);
+  });
   refuse_method(svr, "/publish", "POST", false);
-  for (auto* path : {"/events", "/stats", "/healthz", "/readyz"})
+  for (auto* path : {"/events", "/stats", "/healthz", "/readyz", "/metrics"})
     refuse_method(svr, path, "GET, HEAD", true);
   auto limit = ctx.max_body_bytes;
   // Runs for every status >= 400; only fills in bodies the handlers did not write.

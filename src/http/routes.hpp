@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "http/actor_bridge.hpp"
 #include "http/auth.hpp"
+#include "http/http_metrics.hpp"
 #include "http/publish_decoder.hpp"
 
 namespace httplib {
@@ -21,6 +22,7 @@ struct route_context {
   size_t max_body_bytes = 0;
   std::string database_path;
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
+  http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
 };
 
 /// Installs every route, the 404/405/413 answers and the exception handler on `svr`.
