@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 #include <httplib.h>
@@ -12,26 +13,17 @@
 #include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/json_codec.hpp"
-#include "http/metrics_text.hpp"
-#include "http/readiness.hpp"
+#include "http/ops_routes.hpp"
+#include "http/reply.hpp"
 #include "storage/event_reader.hpp"
 
 namespace agg {
 
 namespace {
 
-constexpr const char* json_type = "application/json";
-
 // Events per SQLite page while streaming a whole topic: large enough to amortise a
 // query, small enough to keep memory flat (a few hundred KB of JSON per chunk).
 constexpr size_t stream_page = 1000;
-
-void reply_error(httplib::Response& res, const request_error& err) {
-  res.status = err.status;
-  if (auto secs = retry_after_seconds(err.status); secs > 0)
-    res.set_header("Retry-After", std::to_string(secs));
-  res.set_content(encode_error(err.code, err.message), json_type);
-}
 
 // Reads a non-negative integer query parameter within [min, max].
 bool read_number(const httplib::Request& req, const char* name, int64_t min, int64_t max,
@@ -199,17 +191,6 @@ void handle_events(const route_context& ctx, const httplib::Request& req,
   res.set_content(body, json_type);
 }
 
-void handle_metrics(const route_context& ctx, httplib::Response& res) {
-  auto stats = ctx.bridge->stats();
-  if (!stats)
-    return reply_error(res, map_error(stats.error()));
-  if (!ctx.metrics)
-    return reply_error(res, {404, "not_found", "this server keeps no metrics"});
-  metrics_inputs in{std::move(*stats), ctx.bridge->inflight_events(),
-                    store_size_bytes(ctx.database_path)};
-  res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
-}
-
 void handle_stats(const route_context& ctx, httplib::Response& res) {
   auto stats = ctx.bridge->stats();
   if (!stats)
@@ -217,8 +198,17 @@ void handle_stats(const route_context& ctx, httplib::Response& res) {
   res.set_content(encode_stats(*stats), json_type);
 }
 
+// The httplib pattern (a regular expression) that matches exactly `path`.
+std::string pattern_of(const char* path) {
+  std::string pattern;
+  for (const char* c = path; *c; ++c)
+    pattern += *c == '.' ? std::string{"\\."} : std::string(1, *c);
+  return pattern;
+}
+
 // Answers 405 for `method` on `path`, naming the methods it does take.
-void refuse_method(httplib::Server& svr, const char* path, const char* allow, bool get_allowed) {
+void refuse_method(httplib::Server& svr, const char* route, const char* allow, bool get_allowed) {
+  auto path = pattern_of(route);
   auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Allow", allow);
     reply_error(res, {405, "method_not_allowed",
@@ -236,8 +226,26 @@ void refuse_method(httplib::Server& svr, const char* path, const char* allow, bo
 
 } // namespace
 
+std::string route_pattern(const char* path, const char* method) {
+  for (auto& route : route_table())
+    if (std::string_view{route.path} == path && std::string_view{route.method} == method)
+      return pattern_of(path);
+  // A route registered without being listed would be missing from the OpenAPI document
+  // and its tests, so it stops start-up.
+  throw std::logic_error(std::string{"route "} + method + " " + path
+                         + " is not in route_table() (src/http/routes.cpp)");
+}
+
+const std::vector<route_spec>& route_table() {
+  static const std::vector<route_spec> table = {
+    {"/publish", "POST"}, {"/events", "GET"},  {"/stats", "GET"},        {"/healthz", "GET"},
+    {"/readyz", "GET"},   {"/metrics", "GET"}, {"/openapi.json", "GET"},
+  };
+  return table;
+}
+
 void register_routes(httplib::Server& svr, const route_context& ctx) {
-  svr.Post("/publish", [ctx](const httplib::Request& req, httplib::Response& res,
+  svr.Post(route_pattern("/publish", "POST"), [ctx](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& read) {
     // Observed on every way out, an exception included.
     struct timer {
@@ -250,33 +258,18 @@ void register_routes(httplib::Server& svr, const route_context& ctx) {
     } time_it{ctx.metrics};
     handle_publish(ctx, req, res, read);
   });
-  svr.Get("/events", [ctx](const httplib::Request& req, httplib::Response& res) {
+  svr.Get(route_pattern("/events", "GET"), [ctx](const httplib::Request& req, httplib::Response& res) {
     handle_events(ctx, req, res);
   });
-  svr.Get("/stats", [ctx](const httplib::Request& req, httplib::Response& res) {
+  svr.Get(route_pattern("/stats", "GET"), [ctx](const httplib::Request& req, httplib::Response& res) {
     if (authorize(ctx, access_need::read, req, res))
       handle_stats(ctx, res);
   });
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", json_type);
-  });
-  svr.Get("/readyz", [ctx](const httplib::Request&, httplib::Response& res) {
-    auto reason = not_ready_reason(ctx);
-    res.status = reason ? 503 : 200;
-    res.set_content(encode_readiness(reason), json_type);
-  });
-  svr.Get("/metrics", [ctx](const httplib::Request&, httplib::Response& res) {
-    handle_metrics(ctx, res);
-  });
-  // Runs after each answer is written, for every route and status (404s included).
-  svr.set_logger([metrics = ctx.metrics](const httplib::Request& req,
-                                         const httplib::Response& res) {
-    if (metrics)
-      metrics->count_request(req.path, res.status);
-  });
-  refuse_method(svr, "/publish", "POST", false);
-  for (auto* path : {"/events", "/stats", "/healthz", "/readyz", "/metrics"})
-    refuse_method(svr, path, "GET, HEAD", true);
+  register_ops_routes(svr, ctx);
+  for (auto& route : route_table()) {
+    bool get = std::string_view{route.method} == "GET";
+    refuse_method(svr, route.path, get ? "GET, HEAD" : route.method, get);
+  }
   auto limit = ctx.max_body_bytes;
   // Runs for every status >= 400; only fills in bodies the handlers did not write.
   svr.set_error_handler(httplib::Server::HandlerWithResponse(

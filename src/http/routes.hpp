@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "http/actor_bridge.hpp"
@@ -24,6 +25,21 @@ struct route_context {
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
   http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
 };
+
+/// One route: a path and the method it takes (a GET route answers HEAD too).
+struct route_spec {
+  const char* path;
+  const char* method;
+};
+
+/// Every route the server serves, in one list: register_routes only registers these
+/// (anything else would stop start-up) and answers 405 for their other methods, and the
+/// tests check docs/openapi.json and the metrics' route labels against it.
+const std::vector<route_spec>& route_table();
+
+/// httplib's pattern (a regex, '.' escaped) for `path`; throws std::logic_error unless
+/// route_table() lists `path` with `method`, so every registration goes through the table.
+std::string route_pattern(const char* path, const char* method);
 
 /// Installs every route, the 404/405/413 answers and the exception handler on `svr`.
 void register_routes(httplib::Server& svr, const route_context& ctx);

@@ -1,0 +1,54 @@
+#include "http/ops_routes.hpp"
+
+#include <httplib.h>
+
+#include "http/error_mapping.hpp"
+#include "http/metrics_text.hpp"
+#include "http/openapi_document.hpp"
+#include "http/readiness.hpp"
+#include "http/reply.hpp"
+
+namespace agg {
+
+namespace {
+
+void handle_metrics(const route_context& ctx, httplib::Response& res) {
+  if (!ctx.metrics)
+    return reply_error(res, {404, "not_found", "this server keeps no metrics"});
+  auto stats = ctx.bridge->stats();
+  if (!stats)
+    return reply_error(res, map_error(stats.error()));
+  metrics_inputs in{std::move(*stats), ctx.bridge->inflight_events(),
+                    store_size_bytes(ctx.database_path)};
+  res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
+}
+
+} // namespace
+
+void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
+  // It says the process serves HTTP; it touches neither SQLite nor the actors.
+  svr.Get(route_pattern("/healthz", "GET"), [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", json_type);
+  });
+  svr.Get(route_pattern("/readyz", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+    auto reason = not_ready_reason(ctx);
+    res.status = reason ? 503 : 200;
+    res.set_content(encode_readiness(reason), json_type);
+  });
+  svr.Get(route_pattern("/metrics", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+    handle_metrics(ctx, res);
+  });
+  svr.Get(route_pattern("/openapi.json", "GET"),
+          [](const httplib::Request&, httplib::Response& res) {
+            auto doc = openapi_document();
+            res.set_content(doc.data(), doc.size(), json_type);
+          });
+  // Runs after each answer is written, for every route and status (404s included).
+  svr.set_logger([metrics = ctx.metrics](const httplib::Request& req,
+                                         const httplib::Response& res) {
+    if (metrics)
+      metrics->count_request(req.path, res.status);
+  });
+}
+
+} // namespace agg

@@ -1,0 +1,19 @@
+#include "http/reply.hpp"
+
+#include <string>
+
+#include <httplib.h>
+
+#include "http/error_mapping.hpp"
+#include "http/json_codec.hpp"
+
+namespace agg {
+
+void reply_error(httplib::Response& res, const request_error& err) {
+  res.status = err.status;
+  if (auto secs = retry_after_seconds(err.status); secs > 0)
+    res.set_header("Retry-After", std::to_string(secs));
+  res.set_content(encode_error(err.code, err.message), json_type);
+}
+
+} // namespace agg
