@@ -65,6 +65,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.limits = {cfg.max_events, cfg.max_depth, cfg.max_topic_bytes, cfg.max_event_id_bytes,
                    cfg.max_source_bytes};
   routes.max_page = cfg.max_page;
+  routes.access_log = cfg.access_log;
   routes.max_body_bytes = cfg.max_body_bytes;
   routes.database_path = cfg.database_path();
   svc->http_ = std::make_unique<http_server>(cfg, routes);

@@ -109,6 +109,13 @@ const std::vector<option_spec>& options() {
          return "option --sync takes normal or full, got \"" + v + "\"";
        return std::string{};
      }},
+    {"access-log", "on: log one line per request (client, request, status, time)",
+     [](config& c, const std::string& v) {
+       if (v != "on" && v != "off")
+         return "option --access-log takes on or off, got \"" + v + "\"";
+       c.access_log = v == "on";
+       return std::string{};
+     }},
     {"publish-token-file", "file holding the bearer token POST /publish requires",
      path(&config::publish_token_file, "publish-token-file")},
     {"read-token-file", "file holding the bearer token GET /events and /stats require",
@@ -285,6 +292,7 @@ std::string describe(const config& cfg) {
       << "\nmax-inflight-events = " << cfg.max_inflight_events
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")
+      << "\naccess-log = " << (cfg.access_log ? "on" : "off")
       // The tokens themselves never reach a log: only whether one is set.
       << "\npublish-token = " << (cfg.publish_token.empty() ? "<none>" : "<set>")
       << "\nread-token = " << (cfg.read_token.empty() ? "<none>" : "<set>")

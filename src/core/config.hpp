@@ -36,6 +36,7 @@ struct config {
   size_t max_inflight_events = 100000;
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;
+  bool access_log = false; ///< One log line per answered request.
   std::string publish_token_file; ///< Empty: the token comes from the environment, if any.
   std::string read_token_file;    ///< Empty: the token comes from the environment, if any.
   std::string publish_token;      ///< Secret, never logged; empty: POST /publish is open.

@@ -1,7 +1,12 @@
 #include "http/ops_routes.hpp"
 
+#include <chrono>
+#include <optional>
+
 #include <httplib.h>
 
+#include "core/log.hpp"
+#include "http/access_log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/metrics_text.hpp"
 #include "http/openapi_document.hpp"
@@ -11,6 +16,11 @@
 namespace agg {
 
 namespace {
+
+// When this thread began routing the request it is answering: httplib routes a request and
+// calls the logger on the same pool thread, and a Request has no timestamp of its own. Reset
+// after each line, so a request refused before routing shows "-", not a stale time.
+thread_local std::optional<std::chrono::steady_clock::time_point> request_started;
 
 void handle_metrics(const route_context& ctx, httplib::Response& res) {
   if (!ctx.metrics)
@@ -43,11 +53,24 @@ void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
             auto doc = openapi_document();
             res.set_content(doc.data(), doc.size(), json_type);
           });
+  if (ctx.access_log)
+    svr.set_pre_routing_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response&) {
+        request_started = std::chrono::steady_clock::now();
+        return httplib::Server::HandlerResponse::Unhandled;
+      }));
   // Runs after each answer is written, for every route and status (404s included).
-  svr.set_logger([metrics = ctx.metrics](const httplib::Request& req,
-                                         const httplib::Response& res) {
+  svr.set_logger([metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
+                                                                  const httplib::Response& res) {
     if (metrics)
       metrics->count_request(req.path, res.status);
+    if (!access)
+      return;
+    std::optional<std::chrono::nanoseconds> took;
+    if (request_started)
+      took = std::chrono::steady_clock::now() - *request_started;
+    request_started.reset();
+    log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
   });
 }
 

@@ -24,6 +24,7 @@ struct route_context {
   std::string database_path;
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
   http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
+  bool access_log = false;         ///< Log one line per answered request.
 };
 
 /// One route: a path and the method it takes (a GET route answers HEAD too).

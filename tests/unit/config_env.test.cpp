@@ -38,7 +38,7 @@ TEST_CASE("every option can come from the environment", "[config][env]") {
   CHECK(r.warnings.empty());
   SECTION("each option reads its variable exactly as its command-line flag") {
     for (auto& name : agg::option_names()) {
-      for (const char* value : {"x", "12"}) {
+      for (const char* value : {"x", "12", "on"}) {
         INFO("option " << name << " = " << value);
         auto flag = "--" + name;
         auto from_cli = parse({flag.c_str(), value}, {});
