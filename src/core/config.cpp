@@ -268,7 +268,7 @@ std::string help_text() {
         << " (default " << (value == value_of.end() ? "<none>" : value->second) << ")\n"
         << std::string(24, ' ') << "env " << env_name(spec.name) << "\n";
   }
-  out << "  --config FILE           read name = value lines first\n"
+  out << "  --config FILE         read name = value lines first\n"
       << std::string(24, ' ') << "env " << env_name("config") << "\n"
       << "  --help, --version\n\n"
       << "Precedence: command line, then environment (an empty variable counts as unset),\n"
