@@ -29,8 +29,12 @@ USER aggregator
 # A fresh named volume copies this directory's owner, so the non-root user can write to it.
 VOLUME /data
 EXPOSE 8080
-# No curl in the slim image: ask /healthz with bash's /dev/tcp.
+# Defaults through the environment rather than arguments, so `docker run -e` and compose's
+# `environment:` can change any of them (the command line would win over the environment).
+ENV EVENT_AGGREGATOR_HOST=0.0.0.0 \
+    EVENT_AGGREGATOR_PORT=8080 \
+    EVENT_AGGREGATOR_DATA_DIR=/data
+# No curl in the slim image: ask /healthz with bash's /dev/tcp, on the configured port.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${EVENT_AGGREGATOR_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["event-aggregator"]
-CMD ["--host", "0.0.0.0", "--port", "8080", "--data-dir", "/data"]
