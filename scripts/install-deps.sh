@@ -29,7 +29,7 @@ build_packages=(
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
   libjemalloc-dev
   libssl-dev zlib1g-dev libbrotli-dev
-  wrk sqlite3 curl
+  wrk sqlite3 curl jq
   clang libclang-rt-14-dev openssl
   prometheus
 )

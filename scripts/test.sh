@@ -61,7 +61,8 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" run_ctest asan "$asan_dir"
 fi
 
-bash scripts/build.sh
+# The main build also builds the benchmark programs, for the bench smoke test.
+bash scripts/build.sh -DAGG_BUILD_BENCH=ON
 run_ctest main "$build_dir"
 
 passed=0
