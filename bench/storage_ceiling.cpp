@@ -1,9 +1,10 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
 // actors in the way. It writes the very rows the server writes, in the server's schema
-// (src/storage/schema_sql.hpp, shared so the two cannot drift; the service is not linked),
-// with the server's settings: WAL, synchronous=NORMAL (or FULL), a 32 MiB page cache
-// (--cache-kib), one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per
-// event, the "unique" counter row updated once per transaction like the server's group commit.
+// (src/storage/schema_sql.hpp, shared so the two cannot drift), with the server's settings:
+// WAL, synchronous=NORMAL (or FULL), a 32 MiB page cache (--cache-kib), checkpoints on a
+// thread of their own (src/storage/wal_checkpointer, the one part of the service it links),
+// one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the "unique"
+// counter row updated once per transaction like the server's group commit.
 //
 // Usage: storage_ceiling [--rows N] [--batch N] [--ids seq|uuid] [--db PATH] [--topics N]
 //                        [--dup-ratio F] [--sync normal|full] [--keep] [--cache-kib N]
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "storage/schema_sql.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 namespace {
 
@@ -169,6 +171,9 @@ int main(int argc, char** argv) {
       db.exec(schema_v1);
       tx.commit();
     }
+    auto checkpointer = agg::wal_checkpointer::attach(db, opt.db, {});
+    if (!checkpointer)
+      throw std::runtime_error("cannot start the WAL checkpointer");
     // Topic ids, created like the server does (INSERT on first sight), before the clock starts.
     std::vector<int64_t> topic_ids(opt.topics);
     {

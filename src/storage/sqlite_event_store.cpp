@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "storage/schema.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 namespace agg {
 
@@ -32,9 +33,16 @@ caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::
     // 32 MiB of page cache (SQLite's default is 2 MiB): the dedup index of a large store
     // is read at random, and each miss is a pread on the writer's thread.
     db->exec("PRAGMA cache_size=-32768");
+    // The WAL may grow to 256 MiB between checkpoints (wal_checkpointer); once it starts
+    // over, give the disk space back down to 64 MiB.
+    db->exec("PRAGMA journal_size_limit=67108864");
     if (auto err = migrate(*db))
       return err;
     std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db))};
+    auto checkpointer = wal_checkpointer::attach(*store->db_, path, {});
+    if (!checkpointer)
+      return std::move(checkpointer.error());
+    store->checkpointer_ = std::move(*checkpointer);
     return std::unique_ptr<event_store>{std::move(store)};
   } catch (const std::exception& ex) {
     return make_error(ec::storage_failure, "cannot open database " + path + ": " + ex.what());

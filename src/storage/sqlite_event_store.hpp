@@ -9,6 +9,7 @@
 
 #include "core/config.hpp"
 #include "storage/event_store.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 namespace agg {
 
@@ -41,6 +42,8 @@ private:
   int64_t last_topic_id_ = 0;
   uint64_t unique_ = 0;
   uint64_t duplicates_saved_ = 0;
+  // Last member, so it stops (and closes its connection) before db_ closes.
+  std::unique_ptr<wal_checkpointer> checkpointer_;
 };
 
 } // namespace agg
