@@ -6,6 +6,7 @@ ROOT_DIR=$(dirname "$BENCH_DIR")
 BUILD_DIR=${BUILD_DIR:-$ROOT_DIR/build-bench}
 SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/event-aggregator}
 CEILING_BIN=${CEILING_BIN:-$BUILD_DIR/bench/storage_ceiling}
+HTTP_CEILING_BIN=${HTTP_CEILING_BIN:-$BUILD_DIR/bench/http_ceiling}
 CLK_TCK=$(getconf CLK_TCK)
 
 SERVER_PID=""
@@ -19,7 +20,8 @@ die() { log "error: $*"; exit 1; }
 # Release build with the bench programs, in BUILD_DIR (never build/). SKIP_BUILD=1 skips it.
 build() {
   if [[ ${SKIP_BUILD:-0} == 1 ]]; then
-    [[ -x $SERVER_BIN && -x $CEILING_BIN ]] || die "SKIP_BUILD=1 but $SERVER_BIN or $CEILING_BIN is missing"
+    [[ -x $SERVER_BIN && -x $CEILING_BIN && -x $HTTP_CEILING_BIN ]] \
+      || die "SKIP_BUILD=1 but $SERVER_BIN, $CEILING_BIN or $HTTP_CEILING_BIN is missing"
     return
   fi
   log "building (Release) in $BUILD_DIR"

@@ -95,6 +95,24 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
+# 1b. The HTTP ceiling: cpp-httplib answering a fixed 200 (bench/http_ceiling), same load.
+declare -A HCEIL # HCEIL[batch] = req/s
+http_ceiling() {
+  local batch=$1 dir=$WORK/http_ceiling_$1
+  mkdir -p "$dir"
+  SERVER_BIN=$HTTP_CEILING_BIN start_server "$dir/data"
+  local url=http://127.0.0.1:$SERVER_PORT vars=(BATCH="$batch" IDS=seq)
+  run_wrk "$dir/warmup" 64 "$WARMUP" "$url" "${vars[@]}"
+  run_wrk "$dir/wrk" 64 "$DURATION" "$url" "${vars[@]}"
+  stop_server
+  HCEIL[$batch]=$(kv "$WRK_LINE" rps)
+  echo "http_ceiling conns=64 batch=$batch $WRK_LINE" >>"$RAW"
+  log "HTTP ceiling batch=$batch: $(human "${HCEIL[$batch]}") req/s"
+}
+http_ceiling 1
+[[ $SMOKE == 1 ]] || http_ceiling 100
+
+# ---------------------------------------------------------------------------------------------
 # 2. Load cells. R[key,field] holds each cell's figures; a cell asked twice runs once.
 declare -A R
 cell_key() { echo "c$1_b$2_$3_d$4"; } # conns batch ids dup
@@ -233,6 +251,16 @@ REPORT=$OUT_DIR/results.md
     for b in 100 10000; do
       [[ -n ${CEIL[$ids,$b]:-} ]] && echo "| $ids | $(human "$b") | $(human "${CEIL[$ids,$b]}") |"
     done
+  done
+  echo
+  echo "**HTTP ceiling** (bench/http_ceiling: cpp-httplib with the server's tuning answering a fixed 200, nothing parsed or stored; 64 connections):"
+  echo
+  echo "| request | req/s | the service's req/s as a share of it |"
+  echo "|---|---:|---:|"
+  for b in 1 100; do
+    [[ -n ${HCEIL[$b]:-} ]] || continue
+    k=$(cell_key 64 "$b" seq 0)
+    echo "| $( ((b == 1)) && echo "single event" || echo "batch of $b") | $(human "${HCEIL[$b]}") | $(f_ratio "${R[$k,rps]:-0}" "${HCEIL[$b]}") |"
   done
   echo
   echo "**Service** (ratio = events/s ÷ the ceiling at 10,000 rows per transaction with the same kind of ids):"
