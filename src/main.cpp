@@ -1,10 +1,46 @@
 #include <csignal>
 #include <iostream>
+#include <string>
+
+#include <sys/resource.h>
 
 #include "core/config.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "service.hpp"
+
+namespace {
+
+// Descriptors beyond connections: SQLite's database, WAL and shm files, the listening socket,
+// the log, the epoll/eventfd CAF keeps, and headroom.
+constexpr rlim_t reserved_descriptors = 256;
+
+// Each open connection holds two descriptors (its socket and the connection pool's watch copy,
+// see http/connection_pool.cpp). Raises the soft RLIMIT_NOFILE to the hard limit (many systems
+// start at a soft 1024, which --max-connections 4096 would hit); if even the hard limit is too
+// low, lowers the connection cap to fit and says so, rather than failing accept() later.
+void fit_open_file_limit(agg::config& cfg) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised{lim.rlim_max, lim.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+      lim = raised;
+  }
+  agg::log_info("open file limit " + std::to_string(lim.rlim_cur));
+  rlim_t needed = 2 * static_cast<rlim_t>(cfg.max_connections) + reserved_descriptors;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    rlim_t fits = lim.rlim_cur > reserved_descriptors + 2 ? (lim.rlim_cur - reserved_descriptors) / 2 : 1;
+    agg::log_warning("the open file limit " + std::to_string(lim.rlim_cur) + " is below the "
+                     + std::to_string(needed) + " that --max-connections "
+                     + std::to_string(cfg.max_connections) + " needs; serving at most "
+                     + std::to_string(fits) + " connections (raise `ulimit -Hn` to serve more)");
+    cfg.max_connections = static_cast<size_t>(fits);
+  }
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   auto cli = agg::parse_command_line(argc, argv);
@@ -39,6 +75,7 @@ int main(int argc, char** argv) {
   agg::log_info("starting with " + settings);
   for (auto& warning : cli.warnings)
     agg::log_warning(warning);
+  fit_open_file_limit(cli.cfg);
   auto svc = agg::service::start(cli.cfg);
   if (!svc) {
     agg::log_error("cannot start: " + agg::error_text(svc.error()));

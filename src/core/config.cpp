@@ -72,8 +72,15 @@ const std::vector<option_spec>& options() {
        return std::string{};
      }},
     {"shards", "dedup actors; shard = hash(topic) mod N", number(&config::shards, 1, 256, "shards")},
-    {"http-threads", "HTTP worker threads (one per open connection)",
+    {"http-threads", "HTTP threads kept ready; each open connection has its own thread, "
+                     "more start on demand up to --max-connections",
      number(&config::http_threads, 1, 4096, "http-threads")},
+    {"max-connections", "open connections served at once; past it, new ones get 503 "
+                        "too_many_connections",
+     number(&config::max_connections, 1, 1000000, "max-connections")},
+    {"header-timeout-ms", "time a client has to send a request's headers (slow clients are "
+                          "closed)",
+     number(&config::header_timeout_ms, 100, 3600000, "header-timeout-ms")},
     {"actor-threads", "actor scheduler threads, 0 = one per core",
      number(&config::actor_threads, 0, 256, "actor-threads")},
     {"cache-capacity", "committed keys remembered in memory, all shards together",
@@ -283,6 +290,8 @@ std::string describe(const config& cfg) {
   std::ostringstream out;
   out << "host = " << cfg.host << "\nport = " << cfg.port << "\ndata-dir = " << cfg.data_dir
       << "\nshards = " << cfg.shards << "\nhttp-threads = " << cfg.http_threads
+      << "\nmax-connections = " << cfg.max_connections
+      << "\nheader-timeout-ms = " << cfg.header_timeout_ms
       << "\nactor-threads = " << cfg.actor_threads << "\ncache-capacity = " << cfg.cache_capacity
       << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-events = " << cfg.max_events
       << "\nmax-depth = " << cfg.max_depth << "\nmax-topic-bytes = " << cfg.max_topic_bytes

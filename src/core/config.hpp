@@ -22,7 +22,9 @@ struct config {
   uint16_t port = 8080;
   std::string data_dir = "./data";
   size_t shards = 4;
-  size_t http_threads = 64;
+  size_t http_threads = 64;     ///< Warm HTTP threads; more start per connection.
+  size_t max_connections = 4096; ///< Open connections served; past it, 503 too_many_connections.
+  uint32_t header_timeout_ms = 10000; ///< Longest time to send a request's headers.
   size_t actor_threads = 0; ///< 0: one per hardware thread.
   size_t cache_capacity = 262144;
   size_t max_body_bytes = 16u << 20;

@@ -9,6 +9,9 @@
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "http/connection_pool.hpp"
+#include "http/ops_routes.hpp"
+#include "http/reply.hpp"
 
 namespace agg {
 
@@ -22,8 +25,9 @@ constexpr int listen_backlog = SOMAXCONN;
 // connections, but not unbounded, so a client cannot hold a thread forever.
 constexpr size_t keep_alive_requests = 1000;
 
-// Seconds an idle keep-alive connection keeps its thread. Short, because httplib only
-// notices stop() between these waits, so it bounds how long SIGTERM takes.
+// Seconds an idle keep-alive connection keeps its thread before httplib closes it. Short,
+// because an idle connection still costs a thread that polls every ~11 ms (httplib's
+// keep_alive loop) and a socket.
 constexpr time_t keep_alive_seconds = 2;
 // Per-read/write limits on a connection.
 constexpr time_t io_timeout_seconds = 10;
@@ -46,8 +50,13 @@ std::string unreadable(const std::string& path) {
 
 http_server::http_server(const config& cfg, const route_context& routes)
   : svr_(make_server(cfg)), tls_cert_(cfg.tls_cert), tls_key_(cfg.tls_key) {
-  auto threads = cfg.http_threads;
-  svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  connection_limits limits;
+  limits.warm_threads = cfg.http_threads;
+  limits.max_connections = cfg.max_connections;
+  // The deadline starts when a request may begin, so it includes the keep-alive wait.
+  limits.header_deadline = std::chrono::seconds(keep_alive_seconds)
+                           + std::chrono::milliseconds(cfg.header_timeout_ms);
+  svr_->new_task_queue = [limits] { return new connection_pool(limits); };
   // Without TCP_NODELAY, Nagle + delayed ACK cap a keep-alive client at ~25 req/s.
   svr_->set_tcp_nodelay(true);
   svr_->set_keep_alive_max_count(keep_alive_requests);
@@ -66,6 +75,24 @@ http_server::http_server(const config& cfg, const route_context& routes)
   auto ctx = routes;
   ctx.tokens = {cfg.publish_token, cfg.read_token};
   register_routes(*svr_, ctx);
+  // One pre-routing hook and one logger per server: both are composed here.
+  svr_->set_pre_routing_handler(httplib::Server::HandlerWithResponse(
+    [](const httplib::Request&, httplib::Response& res) {
+      if (connection_pool::headers_read()) {
+        reply_error(res, {503, "too_many_connections",
+                          "the server has its maximum of open connections (--max-connections)"
+                          "; retry later"});
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      note_request_started();
+      return httplib::Server::HandlerResponse::Unhandled;
+    }));
+  svr_->set_logger([log = request_logger(ctx)](const httplib::Request& req,
+                                               const httplib::Response& res) {
+    connection_pool::answer_written();
+    log(req, res);
+  });
 }
 
 http_server::~http_server() {

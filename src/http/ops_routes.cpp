@@ -53,15 +53,15 @@ void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
             auto doc = openapi_document();
             res.set_content(doc.data(), doc.size(), json_type);
           });
-  if (ctx.access_log)
-    svr.set_pre_routing_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response&) {
-        request_started = std::chrono::steady_clock::now();
-        return httplib::Server::HandlerResponse::Unhandled;
-      }));
-  // Runs after each answer is written, for every route and status (404s included).
-  svr.set_logger([metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
-                                                                  const httplib::Response& res) {
+}
+
+void note_request_started() {
+  request_started = std::chrono::steady_clock::now();
+}
+
+httplib::Logger request_logger(const route_context& ctx) {
+  return [metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
+                                                          const httplib::Response& res) {
     if (metrics)
       metrics->count_request(req.path, res.status);
     if (!access)
@@ -71,7 +71,7 @@ void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
       took = std::chrono::steady_clock::now() - *request_started;
     request_started.reset();
     log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
-  });
+  };
 }
 
 } // namespace agg

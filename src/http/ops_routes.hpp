@@ -1,11 +1,21 @@
 #pragma once
 
+#include <httplib.h>
+
 #include "http/routes.hpp"
 
 namespace agg {
 
 /// Installs the operations routes, none of which needs a token: GET /healthz, /readyz,
-/// /metrics and /openapi.json, and the request counter behind /metrics.
+/// /metrics and /openapi.json.
 void register_ops_routes(httplib::Server& svr, const route_context& ctx);
+
+/// For the pre-routing hook (http_server installs it): notes when this thread began routing
+/// a request, for the access log's time.
+void note_request_started();
+
+/// For httplib's logger, which runs after each answer is written, for every route and status
+/// (404s included): counts the request for /metrics and writes the access-log line.
+httplib::Logger request_logger(const route_context& ctx);
 
 } // namespace agg

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+// A plain TCP client socket for tests that need what httplib's client hides: holding a
+// connection idle, sending a request a byte at a time, seeing exactly when the server closes.
+
+namespace agg::test {
+
+/// One TCP connection to 127.0.0.1; closed when the object dies.
+class raw_socket {
+public:
+  /// Connects (blocking); throws std::system_error on failure.
+  explicit raw_socket(uint16_t port);
+  ~raw_socket();
+  raw_socket(raw_socket&& other) noexcept;
+  raw_socket& operator=(raw_socket&& other) noexcept;
+  raw_socket(const raw_socket&) = delete;
+  raw_socket& operator=(const raw_socket&) = delete;
+
+  /// Sends all of `bytes`; false when the peer has closed or reset the connection.
+  bool send(const std::string& bytes);
+  /// Reads one HTTP response (headers, then a Content-Length body); "" when the connection
+  /// ends first or nothing complete arrives within `timeout`.
+  std::string read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Waits up to `timeout` for the server to end the connection (end of file or reset),
+  /// discarding anything it sends first; true when it did.
+  bool wait_closed(std::chrono::milliseconds timeout);
+  /// True while the server has not ended the connection (checked without blocking).
+  bool open();
+
+private:
+  int fd_ = -1;
+  std::string buffered_; ///< Bytes read past the last response.
+};
+
+/// The status code of a raw HTTP response ("HTTP/1.1 503 ..."), or 0.
+int response_status(const std::string& response);
+/// The value of header `name` (case-insensitive) in a raw response, or "".
+std::string response_header(const std::string& response, const std::string& name);
+/// The body of a raw response.
+std::string response_body(const std::string& response);
+
+/// Raises this process's soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+uint64_t raise_open_file_limit();
+
+} // namespace agg::test
