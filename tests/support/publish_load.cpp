@@ -1,0 +1,128 @@
+#include "support/publish_load.hpp"
+
+#include "support/events.hpp"
+
+#include <map>
+#include <random>
+
+namespace agg::test {
+
+publish_load::publish_load(const server_process& server, load_options options)
+  : options_(std::move(options)), earlier_(options_.earlier.begin(), options_.earlier.end()) {
+  for (int t = 0; t < options_.threads; ++t)
+    threads_.emplace_back([this, &server, t] { run(server, t); });
+}
+
+publish_load::~publish_load() {
+  stop();
+}
+
+void publish_load::stop() {
+  stop_ = true;
+  for (auto& th : threads_)
+    if (th.joinable())
+      th.join();
+}
+
+bool publish_load::wait_for_acks(size_t n, std::chrono::milliseconds deadline) const {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (acked_requests_ < n && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return acked_requests_ >= n;
+}
+
+key_set publish_load::acked() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return acked_;
+}
+
+key_set publish_load::sent() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return sent_;
+}
+
+std::string publish_load::first_unexpected() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return first_unexpected_;
+}
+
+std::vector<std::chrono::microseconds> publish_load::acked_latencies() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return latencies_;
+}
+
+void publish_load::run(const server_process& server, int thread_index) {
+  std::mt19937_64 rng{options_.seed * 1000003u + static_cast<uint64_t>(thread_index)};
+  auto percent = [&](int p) { return static_cast<int>(rng() % 100) < p; };
+  auto cli = server.client();
+  std::vector<event_key> own; // keys this thread sent, to repeat
+  const std::string prefix = options_.id_prefix + "t" + std::to_string(thread_index) + "-";
+  int unanswered_in_a_row = 0;
+  for (uint64_t seq = 0; !stop_;) {
+    int size = percent(options_.single_percent)
+                 ? 1
+                 : 2 + static_cast<int>(rng() % static_cast<uint64_t>(options_.max_batch - 1));
+    nlohmann::json batch = nlohmann::json::array();
+    std::vector<event_key> keys;
+    for (int i = 0; i < size; ++i) {
+      event_key key;
+      bool repeat = percent(options_.duplicate_percent) && (!own.empty() || !earlier_.empty());
+      if (repeat) {
+        bool from_earlier = own.empty() || (!earlier_.empty() && rng() % 2 == 0);
+        key = from_earlier ? earlier_[rng() % earlier_.size()] : own[rng() % own.size()];
+      } else {
+        key = {"load-" + std::to_string(rng() % static_cast<uint64_t>(options_.topics)),
+               prefix + std::to_string(seq++)};
+        own.push_back(key);
+      }
+      keys.push_back(key);
+      batch.push_back(make_event(key.first, key.second, nlohmann::json{{"seq", seq}}));
+    }
+    {
+      std::lock_guard<std::mutex> lock{mutex_};
+      sent_.insert(keys.begin(), keys.end());
+    }
+    auto body = size == 1 ? batch[0].dump() : batch.dump();
+    auto started = std::chrono::steady_clock::now();
+    auto r = to_reply(cli.Post("/publish", body, "application/json"));
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+    if (r.status == 200) {
+      std::lock_guard<std::mutex> lock{mutex_};
+      acked_.insert(keys.begin(), keys.end());
+      latencies_.push_back(took);
+      ++acked_requests_;
+    } else if (r.status == 503 || r.status == 429) {
+      ++refused_;
+      if (!r.has_header("Retry-After"))
+        ++refused_without_retry_;
+    } else if (r.answered()) {
+      std::lock_guard<std::mutex> lock{mutex_};
+      if (unexpected_++ == 0)
+        first_unexpected_ = r.describe();
+    } else {
+      // No answer: the server is gone (killed), or the connection broke. Either way this
+      // request's events may or may not be stored; only acknowledged ones must be. Several
+      // in a row mean the server is gone: stop.
+      ++unanswered_;
+      if (++unanswered_in_a_row == 3)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    unanswered_in_a_row = 0;
+  }
+}
+
+std::vector<std::pair<event_key, size_t>> stored_key_counts(const server_process& server) {
+  std::map<event_key, size_t> counts;
+  auto stats = server.stats();
+  for (auto& topic : stats.at("topics")) {
+    auto name = topic.get<std::string>();
+    for (auto& e : fetch_events(server, name))
+      ++counts[{name, e.at("event_id").get<std::string>()}];
+  }
+  return {counts.begin(), counts.end()};
+}
+
+} // namespace agg::test
