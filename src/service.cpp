@@ -8,6 +8,7 @@
 
 #include "actors/dedup_shard.hpp"
 #include "actors/stats.hpp"
+#include "actors/subscription_hub.hpp"
 #include "actors/writer.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
@@ -17,6 +18,29 @@
 #include "storage/sqlite_event_store.hpp"
 
 namespace agg {
+
+namespace {
+
+// Connections kept for publishers and readers however many subscribe: the publish plateau
+// is reached with 64 connections (docs/BENCHMARKS.md).
+constexpr size_t connections_for_requests = 64;
+
+// Each open stream holds a connection (and its HTTP thread) for as long as it runs, so
+// subscribers alone must not fill --max-connections.
+size_t subscriber_cap(const config& cfg) {
+  auto room = cfg.max_connections > connections_for_requests
+                ? cfg.max_connections - connections_for_requests
+                : 1;
+  if (cfg.max_subscribers <= room)
+    return cfg.max_subscribers;
+  log_warning("--max-subscribers " + std::to_string(cfg.max_subscribers) + " would leave fewer than "
+              + std::to_string(connections_for_requests) + " of --max-connections "
+              + std::to_string(cfg.max_connections) + " for other requests; serving at most "
+              + std::to_string(room) + " subscribers");
+  return room;
+}
+
+} // namespace
 
 service::service(const config& cfg) : cfg_(cfg) {
 }
@@ -48,8 +72,9 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   svc->sys_ = std::make_unique<caf::actor_system>(svc->caf_cfg_);
   auto& sys = *svc->sys_;
   // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
+  svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
   svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(*store)},
-                                          cfg.commit_max_events);
+                                          cfg.commit_max_events, svc->hub_);
   svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
   auto per_shard = cfg.cache_capacity / cfg.shards;
   for (size_t i = 0; i < cfg.shards; ++i)
@@ -68,6 +93,9 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.access_log = cfg.access_log;
   routes.max_body_bytes = cfg.max_body_bytes;
   routes.database_path = cfg.database_path();
+  routes.hub = svc->hub_;
+  routes.sse.heartbeat = std::chrono::milliseconds(cfg.heartbeat_ms);
+  routes.sse.max_catchups = cfg.subscriber_max_catchups;
   svc->http_ = std::make_unique<http_server>(cfg, routes);
   auto port = svc->http_->start(cfg.host, cfg.port);
   if (!port) {
@@ -91,7 +119,10 @@ void service::stop() {
   if (stopped_ || !sys_)
     return;
   stopped_ = true;
-  // 1. No new requests; in-flight ones finish, since the actors still run.
+  // 1. No new requests; in-flight ones finish, since the actors still run. Subscribe
+  // streams end first: they would otherwise hold their threads until the next heartbeat.
+  if (hub_)
+    hub_->close();
   if (http_)
     http_->stop();
   // 2. Save the duplicate counter (unique is saved with every commit).

@@ -12,6 +12,7 @@
 namespace agg {
 
 class actor_bridge;
+class subscription_hub;
 class http_metrics;
 class http_server;
 
@@ -46,6 +47,7 @@ private:
   stats_actor stats_;
   std::vector<dedup_shard_actor> shards_;
   std::unique_ptr<actor_bridge> bridge_;
+  std::shared_ptr<subscription_hub> hub_;
   std::unique_ptr<http_metrics> metrics_; ///< Before http_, so it outlives the HTTP threads.
   std::unique_ptr<http_server> http_;
   uint16_t port_ = 0;

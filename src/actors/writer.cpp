@@ -32,15 +32,35 @@ void writer_state::flush() {
     }
     for (auto& waiter : save_waiters)
       waiter.deliver(true);
+    // After the commit, so no subscriber sees an event before it is durable; and only
+    // with subscribers, so the hot path without them costs one atomic load.
+    if (hub && hub->has_subscribers())
+      announce();
   }
   queue.clear();
   queued_events = 0;
   save_waiters.clear();
 }
 
+void writer_state::announce() {
+  auto& seqs = store->committed_seqs();
+  if (seqs.size() != queued_events)
+    return;
+  std::vector<committed_event> committed;
+  size_t i = 0;
+  for (auto& batch : queue)
+    for (auto& e : batch.events)
+      if (auto seq = seqs[i++]; seq != 0)
+        committed.push_back(std::make_shared<const stored_event>(stored_event{seq, std::move(e)}));
+  if (!committed.empty())
+    hub->deliver(committed);
+}
+
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
-                                   std::shared_ptr<event_store> store, size_t commit_max_events) {
+                                   std::shared_ptr<event_store> store, size_t commit_max_events,
+                                   std::shared_ptr<subscription_hub> hub) {
   self->state.store = std::move(store);
+  self->state.hub = std::move(hub);
   self->state.max_events = commit_max_events;
   // Group commit: a batch waits for a flush message sent to our own mailbox, so every
   // batch that arrived meanwhile (while the last commit was on disk) joins the same

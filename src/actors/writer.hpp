@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/subscription_hub.hpp"
 #include "storage/event_store.hpp"
 
 namespace agg {
@@ -25,14 +26,19 @@ struct writer_state {
   bool flush_scheduled = false;
   uint64_t duplicates_total = 0; ///< Latest duplicate counter handed in for saving.
   std::vector<caf::typed_response_promise<bool>> save_waiters;
+  std::shared_ptr<subscription_hub> hub; ///< Hears of each committed event; may be null.
 
   /// Commits everything queued in one transaction and answers each batch.
   void flush();
+
+  /// Hands the events just committed (moving them out of the queue) to the hub.
+  void announce();
 };
 
 /// Spawns nothing itself; `service` decides to run it detached, since SQLite blocks.
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
                                    std::shared_ptr<event_store> store,
-                                   size_t commit_max_events);
+                                   size_t commit_max_events,
+                                   std::shared_ptr<subscription_hub> hub);
 
 } // namespace agg

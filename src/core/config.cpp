@@ -123,6 +123,14 @@ const std::vector<option_spec>& options() {
        c.access_log = v == "on";
        return std::string{};
      }},
+    {"max-subscribers", "open GET /subscribe streams at once (each holds a connection and its thread)",
+     number(&config::max_subscribers, 1, 1000000, "max-subscribers")},
+    {"subscriber-buffer", "events queued per subscriber; past it, it catches up from the store",
+     number(&config::subscriber_buffer, 1, 10000000, "subscriber-buffer")},
+    {"subscriber-max-catchups", "buffer overflows in a row before a lagging stream is closed",
+     number(&config::subscriber_max_catchups, 0, 1000000, "subscriber-max-catchups")},
+    {"heartbeat-ms", "idle time before a subscribe stream gets a heartbeat comment",
+     number(&config::heartbeat_ms, 10, 3600000, "heartbeat-ms")},
     {"publish-token-file", "file holding the bearer token POST /publish requires",
      path(&config::publish_token_file, "publish-token-file")},
     {"read-token-file", "file holding the bearer token GET /events and /stats require",
@@ -302,6 +310,10 @@ std::string describe(const config& cfg) {
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")
       << "\naccess-log = " << (cfg.access_log ? "on" : "off")
+      << "\nmax-subscribers = " << cfg.max_subscribers
+      << "\nsubscriber-buffer = " << cfg.subscriber_buffer
+      << "\nsubscriber-max-catchups = " << cfg.subscriber_max_catchups
+      << "\nheartbeat-ms = " << cfg.heartbeat_ms
       // The tokens themselves never reach a log: only whether one is set.
       << "\npublish-token = " << (cfg.publish_token.empty() ? "<none>" : "<set>")
       << "\nread-token = " << (cfg.read_token.empty() ? "<none>" : "<set>")

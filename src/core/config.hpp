@@ -39,6 +39,10 @@ struct config {
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;
   bool access_log = false; ///< One log line per answered request.
+  size_t max_subscribers = 1000;       ///< Open GET /subscribe streams at once.
+  size_t subscriber_buffer = 8192;     ///< Events queued per subscriber before it catches up from the store.
+  size_t subscriber_max_catchups = 10; ///< Overflows in a row before a lagging stream is closed.
+  uint32_t heartbeat_ms = 15000;       ///< Idle time before a stream gets a heartbeat comment.
   std::string publish_token_file; ///< Empty: the token comes from the environment, if any.
   std::string read_token_file;    ///< Empty: the token comes from the environment, if any.
   std::string publish_token;      ///< Secret, never logged; empty: POST /publish is open.

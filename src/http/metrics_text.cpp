@@ -43,6 +43,17 @@ std::string render_metrics(const metrics_inputs& in, const http_metrics& http) {
          in.inflight_events);
   family(out, "store_size_bytes", "gauge", "Bytes of events.db and its write-ahead log.",
          in.store_size_bytes);
+  family(out, "subscribers", "gauge", "Open GET /subscribe streams (limit: --max-subscribers).",
+         in.subscriptions.subscribers);
+  family(out, "subscriber_queued_events", "gauge",
+         "Committed events waiting in subscriber queues, all together.",
+         in.subscriptions.queued_events);
+  family(out, "subscriber_overflows_total", "counter",
+         "Times a subscriber queue overflowed and its stream caught up from the store.",
+         in.subscriptions.overflows);
+  family(out, "subscriber_lagging_closed_total", "counter",
+         "Streams closed for overflowing more than --subscriber-max-catchups times in a row.",
+         in.subscriptions.lagging_closed);
   out << http.render(metrics_prefix);
   return out.str();
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/subscription_hub.hpp"
 #include "core/type_ids.hpp"
 #include "http/http_metrics.hpp"
 
@@ -20,6 +21,7 @@ struct metrics_inputs {
   stats_snapshot stats;
   size_t inflight_events = 0;
   uint64_t store_size_bytes = 0;
+  subscription_hub::counters subscriptions;
 };
 
 /// The whole GET /metrics body in the Prometheus text exposition format 0.0.4.

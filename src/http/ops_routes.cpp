@@ -29,7 +29,9 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
   if (!stats)
     return reply_error(res, map_error(stats.error()));
   metrics_inputs in{std::move(*stats), ctx.bridge->inflight_events(),
-                    store_size_bytes(ctx.database_path)};
+                    store_size_bytes(ctx.database_path), {}};
+  if (ctx.hub)
+    in.subscriptions = ctx.hub->snapshot();
   res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
 }
 

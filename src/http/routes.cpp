@@ -15,6 +15,7 @@
 #include "http/json_codec.hpp"
 #include "http/ops_routes.hpp"
 #include "http/reply.hpp"
+#include "http/subscribe_route.hpp"
 #include "storage/event_reader.hpp"
 
 namespace agg {
@@ -239,7 +240,7 @@ std::string route_pattern(const char* path, const char* method) {
 const std::vector<route_spec>& route_table() {
   static const std::vector<route_spec> table = {
     {"/publish", "POST"}, {"/events", "GET"},  {"/stats", "GET"},        {"/healthz", "GET"},
-    {"/readyz", "GET"},   {"/metrics", "GET"}, {"/openapi.json", "GET"},
+    {"/readyz", "GET"},   {"/metrics", "GET"}, {"/openapi.json", "GET"}, {"/subscribe", "GET"},
   };
   return table;
 }
@@ -264,6 +265,11 @@ void register_routes(httplib::Server& svr, const route_context& ctx) {
   svr.Get(route_pattern("/stats", "GET"), [ctx](const httplib::Request& req, httplib::Response& res) {
     if (authorize(ctx, access_need::read, req, res))
       handle_stats(ctx, res);
+  });
+  svr.Get(route_pattern("/subscribe", "GET"), [ctx](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    if (authorize(ctx, access_need::read, req, res))
+      handle_subscribe(ctx, req, res);
   });
   register_ops_routes(svr, ctx);
   for (auto& route : route_table()) {

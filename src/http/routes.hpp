@@ -8,6 +8,7 @@
 #include "http/auth.hpp"
 #include "http/http_metrics.hpp"
 #include "http/publish_decoder.hpp"
+#include "http/sse_stream.hpp"
 
 namespace httplib {
 class Server;
@@ -25,6 +26,8 @@ struct route_context {
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
   http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
   bool access_log = false;         ///< Log one line per answered request.
+  std::shared_ptr<subscription_hub> hub; ///< Fans committed events out to GET /subscribe.
+  sse_settings sse;                      ///< How subscribe streams behave.
 };
 
 /// One route: a path and the method it takes (a GET route answers HEAD too).

@@ -77,4 +77,30 @@ event_reader::page(int64_t topic_id, const std::string& topic, int64_t after, si
   }
 }
 
+caf::expected<int64_t> event_reader::newest_seq() {
+  try {
+    // max() of the rowid is a seek to the last row, not a scan.
+    return db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+  } catch (const std::exception& ex) {
+    return read_error(ex);
+  }
+}
+
+caf::error event_reader::begin_snapshot() {
+  try {
+    db_->exec("BEGIN");
+    return {};
+  } catch (const std::exception& ex) {
+    return read_error(ex);
+  }
+}
+
+void event_reader::end_snapshot() {
+  try {
+    db_->exec("COMMIT");
+  } catch (const std::exception&) {
+    // A read-only transaction has nothing to lose; the next BEGIN reports a broken connection.
+  }
+}
+
 } // namespace agg

@@ -33,6 +33,15 @@ public:
   caf::expected<std::vector<stored_event>> page(int64_t topic_id, const std::string& topic,
                                                 int64_t after, size_t limit);
 
+  /// The highest seq stored so far, 0 for an empty store.
+  caf::expected<int64_t> newest_seq();
+
+  /// Starts a read transaction: every read until end_snapshot() sees the same commits.
+  caf::error begin_snapshot();
+
+  /// Ends the read transaction of begin_snapshot(), so checkpoints can pass it.
+  void end_snapshot();
+
 private:
   explicit event_reader(std::unique_ptr<SQLite::Database> db);
 

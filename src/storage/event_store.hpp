@@ -42,6 +42,13 @@ public:
 
   /// Every topic with at least one stored event.
   virtual caf::expected<std::vector<std::string>> topics() = 0;
+
+  /// The seq of each event of the last successful commit, 0 for a duplicate; empty for a
+  /// store that does not number its events (then nobody hears of them live).
+  virtual const std::vector<int64_t>& committed_seqs() const {
+    static const std::vector<int64_t> none;
+    return none;
+  }
 };
 
 } // namespace agg

@@ -90,6 +90,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
   result.reserve(events.size());
   std::vector<std::string> created_topics; // To forget again if the transaction fails.
   uint64_t inserted = 0;
+  seqs_.clear();
   try {
     SQLite::Transaction tx{*db_};
     for (auto* e : events) {
@@ -105,6 +106,8 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
       auto changed = insert_event_.exec();
       insert_event_.reset();
       inserted += changed;
+      // The rowid is the seq; reading it is a field access, not a query.
+      seqs_.push_back(changed == 0 ? 0 : db_->getLastInsertRowid());
       result.push_back(changed == 0 ? insert_status::duplicate
                                     : created ? insert_status::inserted_new_topic
                                               : insert_status::inserted);
@@ -130,6 +133,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
     for (auto& name : created_topics)
       topic_ids_.erase(name);
     last_topic_ = nullptr;
+    seqs_.clear();
     return storage_error("commit failed", ex);
   }
   unique_ += inserted;

@@ -27,6 +27,10 @@ public:
 
   caf::expected<std::vector<std::string>> topics() override;
 
+  const std::vector<int64_t>& committed_seqs() const override {
+    return seqs_;
+  }
+
 private:
   explicit sqlite_event_store(std::unique_ptr<SQLite::Database> db);
 
@@ -42,6 +46,7 @@ private:
   int64_t last_topic_id_ = 0;
   uint64_t unique_ = 0;
   uint64_t duplicates_saved_ = 0;
+  std::vector<int64_t> seqs_; // Of the last commit, for the subscription hub.
   // Last member, so it stops (and closes its connection) before db_ closes.
   std::unique_ptr<wal_checkpointer> checkpointer_;
 };

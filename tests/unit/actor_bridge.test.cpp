@@ -65,7 +65,8 @@ TEST_CASE("the bridge refuses work past the in-flight limit and admits it again 
   auto entered = store->entered.get_future();
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000});
+  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
+                                         std::shared_ptr<agg::subscription_hub>{});
   auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
   auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100});
   {

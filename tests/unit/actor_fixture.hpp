@@ -57,7 +57,7 @@ struct actor_fixture {
     auto real = sqlite_event_store::open((dir / "events.db").string(), sync_mode::normal);
     REQUIRE(real);
     store = std::make_shared<flaky_store>(std::move(*real));
-    writer_ = sys->spawn(writer, store, size_t{20000});
+    writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<subscription_hub>{});
     stats_ = sys->spawn(stats, writer_, stored_counters{}, std::vector<std::string>{});
     shard = sys->spawn(dedup_shard, writer_, stats_, cache_capacity);
     sched->run();
