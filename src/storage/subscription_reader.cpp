@@ -35,6 +35,9 @@ caf::expected<subscription_reader::page> subscription_reader::read(int64_t after
   } guard{*reader_};
   page result;
   result.at_end = true;
+  // The page is shared among the topics, so memory per read stays near `limit` events
+  // however many topics; a floor keeps each query worth its cost.
+  auto per_topic = std::max<size_t>(64, limit / std::max<size_t>(1, topics_.size()));
   // Events above the smallest last seq of a full page may have unread events of that
   // topic below them: cut there, and the prefix is gap-free.
   int64_t cut = INT64_MAX;
@@ -47,10 +50,10 @@ caf::expected<subscription_reader::page> subscription_reader::read(int64_t after
         continue;
       topic_ids_[i] = **id;
     }
-    auto events = reader_->page(topic_ids_[i], topics_[i], after, limit);
+    auto events = reader_->page(topic_ids_[i], topics_[i], after, per_topic);
     if (!events)
       return events.error();
-    if (events->size() >= limit) {
+    if (events->size() >= per_topic) {
       result.at_end = false;
       cut = std::min(cut, events->back().seq);
     }

@@ -29,7 +29,7 @@ public:
   /// The highest seq stored so far.
   caf::expected<int64_t> newest_seq();
 
-  /// Up to about `limit` events of the topics with seq > `after`.
+  /// About `limit` events of the topics with seq > `after` (at least 64 per topic).
   caf::expected<page> read(int64_t after, size_t limit);
 
 private:
