@@ -1,3 +1,4 @@
+#include "support/build_flavour.hpp"
 #include "support/proc_status.hpp"
 #include "support/raw_socket.hpp"
 #include "support/server_process.hpp"
@@ -88,7 +89,10 @@ TEST_CASE("1000 idle keep-alive connections and 20 slow clients do not keep a ne
   }
   for (auto t : took) {
     INFO("new client answered after " << t.count() << " us");
-    CHECK(t < 100ms);
+    if (agg::test::sanitized_build)
+      CHECK(t < 1s); // the old fixed pool made it wait ~2 s, for an idle connection to time out
+    else
+      CHECK(t < 100ms);
   }
 
   // The measurement is only meaningful if the idle and slow connections were all still open.

@@ -2,6 +2,7 @@
 
 #include "support/events.hpp"
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -58,7 +59,23 @@ void publish_load::run(const server_process& server, int thread_index) {
   std::vector<event_key> own; // keys this thread sent, to repeat
   const std::string prefix = options_.id_prefix + "t" + std::to_string(thread_index) + "-";
   int unanswered_in_a_row = 0;
+  using clock = std::chrono::steady_clock;
+  const bool paced = options_.requests_per_second > 0;
+  const auto interval = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(
+    paced ? options_.threads / options_.requests_per_second : 0));
+  // Threads start spread over one interval, so their requests interleave evenly.
+  auto next_send = clock::now() + interval * thread_index / std::max(1, options_.threads);
   for (uint64_t seq = 0; !stop_;) {
+    if (paced) {
+      auto now = clock::now();
+      if (next_send > now)
+        std::this_thread::sleep_until(next_send);
+      else if (now - next_send > std::chrono::milliseconds(100))
+        ++late_;
+      next_send += interval;
+      if (clock::now() - next_send > std::chrono::seconds(1))
+        next_send = clock::now(); // far behind: do not make up for it in a burst
+    }
     int size = percent(options_.single_percent)
                  ? 1
                  : 2 + static_cast<int>(rng() % static_cast<uint64_t>(options_.max_batch - 1));
@@ -84,6 +101,7 @@ void publish_load::run(const server_process& server, int thread_index) {
     }
     auto body = size == 1 ? batch[0].dump() : batch.dump();
     auto started = std::chrono::steady_clock::now();
+    ++sent_requests_;
     auto r = to_reply(cli.Post("/publish", body, "application/json"));
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);

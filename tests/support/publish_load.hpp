@@ -28,6 +28,10 @@ struct load_options {
   int duplicate_percent = 20; ///< Share of events that repeat a key sent before.
   key_set earlier;            ///< Keys from before this load, also repeated as duplicates.
   uint64_t seed = 1;
+  /// 0: each thread sends its next request as soon as the last is answered (closed loop).
+  /// Otherwise the threads together start this many requests a second whatever the answers
+  /// take (open loop, as independent clients would), as far as their number allows.
+  double requests_per_second = 0;
 };
 
 /// Threads publishing singles and batches with duplicates as fast as the server answers,
@@ -60,6 +64,11 @@ public:
   size_t unanswered() const { return unanswered_; }
   /// Time from sending to the answer, of each acknowledged request.
   std::vector<std::chrono::microseconds> acked_latencies() const;
+  /// Open loop only: sends that started over 100 ms late because every thread was waiting for
+  /// an answer (the load offered fell short of requests_per_second).
+  size_t late_sends() const { return late_; }
+  /// Requests sent so far.
+  size_t sent_requests() const { return sent_requests_; }
 
 private:
   void run(const server_process& server, int thread_index);
@@ -71,6 +80,8 @@ private:
   std::atomic<size_t> refused_without_retry_{0};
   std::atomic<size_t> unexpected_{0};
   std::atomic<size_t> unanswered_{0};
+  std::atomic<size_t> late_{0};
+  std::atomic<size_t> sent_requests_{0};
   mutable std::mutex mutex_;
   key_set acked_, sent_;
   std::vector<event_key> earlier_;

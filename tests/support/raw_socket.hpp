@@ -43,7 +43,8 @@ std::string response_header(const std::string& response, const std::string& name
 /// The body of a raw response.
 std::string response_body(const std::string& response);
 
-/// Raises this process's soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+/// Raises this process's soft RLIMIT_NOFILE to the hard limit (and the hard limit to 8192 when
+/// lower and allowed, as for root); returns the new soft limit. Children inherit it.
 uint64_t raise_open_file_limit();
 
 } // namespace agg::test
