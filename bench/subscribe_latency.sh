@@ -16,6 +16,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 LATENCY_BIN=${LATENCY_BIN:-$BUILD_DIR/bench/subscribe_latency}
 
+mkdir -p "$BUILD_DIR"
 build
 [[ -x $LATENCY_BIN ]] || die "$LATENCY_BIN is missing (configure with -DAGG_BUILD_BENCH=ON)"
 work=$(mktemp -d /tmp/agg-sub-bench.XXXXXX)

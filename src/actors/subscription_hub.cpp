@@ -31,7 +31,7 @@ bool subscriber_queue::offer(const std::vector<committed_event>& events) {
     if (overflowed_ || closed_)
       return false;
     for (auto& e : events) {
-      if (!std::binary_search(topics_.begin(), topics_.end(), e->data.topic))
+      if (!std::binary_search(topics_.begin(), topics_.end(), e->event.data.topic))
         continue;
       if (queue_.size() >= capacity_) {
         std::vector<committed_event>{}.swap(queue_); // Frees the memory, not just the size.

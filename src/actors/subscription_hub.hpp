@@ -15,8 +15,17 @@ namespace agg {
 
 class subscription_hub;
 
-/// A committed event as handed to subscribers: shared, so ten subscribers cost one copy.
-using committed_event = std::shared_ptr<const stored_event>;
+/// A committed event as handed to subscribers: shared, so ten subscribers cost one copy,
+/// and put in its wire form once, by whichever stream sends it first.
+struct committed_event_data {
+  explicit committed_event_data(stored_event e) : event(std::move(e)) {
+  }
+  stored_event event;
+  mutable std::once_flag encoded_once; ///< Guards `encoded`.
+  mutable std::string encoded;         ///< The wire form, opaque here (the stream fills it).
+};
+
+using committed_event = std::shared_ptr<const committed_event_data>;
 
 /// One subscriber's bounded queue of committed events: the writer fills it, one HTTP
 /// thread drains it. Past its capacity the queue is dropped and marked overflowed, so the

@@ -51,7 +51,8 @@ void writer_state::announce() {
   for (auto& batch : queue)
     for (auto& e : batch.events)
       if (auto seq = seqs[i++]; seq != 0)
-        committed.push_back(std::make_shared<const stored_event>(stored_event{seq, std::move(e)}));
+        committed.push_back(
+          std::make_shared<const committed_event_data>(stored_event{seq, std::move(e)}));
   if (!committed.empty())
     hub->deliver(committed);
 }

@@ -115,9 +115,11 @@ std::optional<std::string> sse_stream::take_live() {
     return std::string{heartbeat_comment};
   std::string text;
   for (auto& e : taken.events)
-    if (e->seq > last_sent_) {
-      append_sse_event(text, *e);
-      last_sent_ = e->seq;
+    if (e->event.seq > last_sent_) {
+      // Every stream of this event sends the same bytes: encode them once.
+      std::call_once(e->encoded_once, [&e] { append_sse_event(e->encoded, e->event); });
+      text += e->encoded;
+      last_sent_ = e->event.seq;
     }
   return text;
 }

@@ -15,13 +15,14 @@ using agg::subscription_hub;
 namespace {
 
 committed_event ev(int64_t seq, const std::string& topic) {
-  return std::make_shared<const stored_event>(stored_event{seq, {topic, "id", "t", "s", "{}"}});
+  return std::make_shared<const agg::committed_event_data>(
+    stored_event{seq, {topic, "id", "t", "s", "{}"}});
 }
 
 std::vector<int64_t> seqs(const std::vector<committed_event>& events) {
   std::vector<int64_t> out;
   for (auto& e : events)
-    out.push_back(e->seq);
+    out.push_back(e->event.seq);
   return out;
 }
 
