@@ -23,7 +23,8 @@ done
 # libcpp-httplib-dev's cpp-httplib.pc requires openssl, zlib and libbrotli (hence their -dev).
 # clang + libclang-rt-14-dev: the libFuzzer build (scripts/fuzz.sh); openssl: the TLS tests
 # make throw-away certificates; prometheus: its promtool checks GET /metrics in the tests
-# (the package also brings the Prometheus server, which systemd machines then start).
+# (the package also brings the Prometheus server, which systemd machines then start);
+# chromium: the dashboard test renders GET / headless (--headless --no-sandbox, fine as root).
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
@@ -32,6 +33,7 @@ build_packages=(
   wrk sqlite3 curl jq
   clang libclang-rt-14-dev openssl
   prometheus
+  chromium
 )
 # Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
 # statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1.

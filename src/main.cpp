@@ -1,4 +1,5 @@
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <string>
 
@@ -7,9 +8,23 @@
 #include "core/config.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "http/health_check.hpp"
 #include "service.hpp"
 
 namespace {
+
+// The effective settings as log fields ("port" -> "8080", ...), from describe()'s lines.
+agg::log_fields settings_fields(const agg::config& cfg) {
+  agg::log_fields fields;
+  auto text = agg::describe(cfg);
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    auto line = text.substr(start, end - start);
+    if (auto eq = line.find(" = "); eq != std::string::npos)
+      fields.emplace_back(line.substr(0, eq), line.substr(eq + 3));
+  }
+  return fields;
+}
 
 // Descriptors beyond connections: SQLite's database, WAL and shm files, the listening socket,
 // the log, the epoll/eventfd CAF keeps, and headroom.
@@ -54,9 +69,12 @@ int main(int argc, char** argv) {
     case agg::cli_result::action::error:
       std::cerr << "event-aggregator: " << cli.message << "\n";
       return 2;
+    case agg::cli_result::action::healthcheck:
+      return agg::run_health_check(cli.cfg, std::cout);
     case agg::cli_result::action::run:
       break;
   }
+  agg::set_log_options(cli.cfg.log_level_min, cli.cfg.log_style);
   // Block the stop signals before any thread starts, so every thread inherits the
   // mask and only sigtimedwait below ever sees them.
   sigset_t stop_signals;
@@ -68,11 +86,16 @@ int main(int argc, char** argv) {
   // Past a file-size limit, a write should fail (and the commit answer 503), not kill us.
   std::signal(SIGXFSZ, SIG_IGN);
 
-  std::string settings = agg::describe(cli.cfg);
-  for (auto& c : settings)
-    if (c == '\n')
-      c = ' ';
-  agg::log_info("starting with " + settings);
+  if (cli.cfg.log_style == agg::log_format::json) {
+    agg::log_info("starting event-aggregator 0.1.0", settings_fields(cli.cfg));
+  } else {
+    // One line of "name = value" pairs, as people (and scripts) have read it so far.
+    std::string settings = agg::describe(cli.cfg);
+    for (auto& c : settings)
+      if (c == '\n')
+        c = ' ';
+    agg::log_info("starting with " + settings);
+  }
   for (auto& warning : cli.warnings)
     agg::log_warning(warning);
   fit_open_file_limit(cli.cfg);
@@ -85,8 +108,10 @@ int main(int argc, char** argv) {
   int sig = -1;
   while (sig < 0 && (*svc)->serving())
     sig = sigtimedwait(&stop_signals, nullptr, &tick);
-  agg::log_info(sig > 0 ? std::string{"received "} + strsignal(sig) + ", stopping"
-                        : std::string{"the HTTP listener stopped, shutting down"});
+  if (sig > 0)
+    agg::log_info(std::string{"received "} + strsignal(sig) + ", stopping", {{"signal", sig}});
+  else
+    agg::log_error("the HTTP listener stopped by itself, shutting down");
   (*svc)->stop();
   return sig > 0 ? 0 : 1;
 }

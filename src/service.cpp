@@ -60,8 +60,10 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
     return counters.error();
   if (!topics)
     return topics.error();
-  log_info("opened " + cfg.database_path() + ": " + std::to_string(counters->unique)
-           + " events in " + std::to_string(topics->size()) + " topics");
+  log_info("opened the store", {{"path", cfg.database_path()},
+                                {"events", counters->unique},
+                                {"topics", topics->size()},
+                                {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}});
 
   std::unique_ptr<service> svc{new service(cfg)};
   // CAF's own default is at least 4 workers; on a 2-core box the extra ones only spin
@@ -74,14 +76,23 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
   svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
   svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(*store)},
-                                          cfg.commit_max_events, svc->hub_);
+                                          cfg.commit_max_events, svc->hub_, svc->runtime_);
+  svc->watch(svc->writer_, "writer");
   svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
+  svc->watch(svc->stats_, "stats");
   auto per_shard = cfg.cache_capacity / cfg.shards;
-  for (size_t i = 0; i < cfg.shards; ++i)
-    svc->shards_.push_back(sys.spawn(dedup_shard, svc->writer_, svc->stats_, per_shard));
+  for (size_t i = 0; i < cfg.shards; ++i) {
+    svc->shards_.push_back(
+      sys.spawn(dedup_shard, svc->writer_, svc->stats_, per_shard, svc->runtime_));
+    svc->watch(svc->shards_.back(), "dedup shard " + std::to_string(i));
+  }
   svc->bridge_ = std::make_unique<actor_bridge>(sys, svc->shards_, svc->stats_,
                                                 std::chrono::milliseconds(cfg.publish_timeout_ms),
-                                                cfg.max_inflight_events);
+                                                cfg.max_inflight_events, svc->writer_,
+                                                svc->runtime_.get());
+  log_debug("actors started", {{"shards", cfg.shards},
+                               {"scheduler_threads", workers},
+                               {"cache_keys_per_shard", per_shard}});
 
   route_context routes;
   routes.bridge = svc->bridge_.get();
@@ -96,6 +107,9 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.hub = svc->hub_;
   routes.sse.heartbeat = std::chrono::milliseconds(cfg.heartbeat_ms);
   routes.sse.max_catchups = cfg.subscriber_max_catchups;
+  routes.runtime = svc->runtime_.get();
+  routes.metrics_topics = cfg.metrics_topics;
+  routes.actors_down = svc->actors_down_.get();
   svc->http_ = std::make_unique<http_server>(cfg, routes);
   auto port = svc->http_->start(cfg.host, cfg.port);
   if (!port) {
@@ -103,12 +117,26 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
     return port.error();
   }
   svc->port_ = *port;
-  log_info("listening on http://" + cfg.host + ":" + std::to_string(*port));
+  auto address = (cfg.tls_cert.empty() ? "http://" : "https://") + cfg.host + ":"
+                 + std::to_string(*port);
+  // Scripts (bench/lib.sh) read the port from "listening on <address>" with --port 0.
+  log_info("listening on " + address, {{"address", address}, {"http_threads", cfg.http_threads}});
   return svc;
 }
 
 service::~service() {
   stop();
+}
+
+template <class Handle>
+void service::watch(const Handle& actor, std::string name) {
+  // Runs when the actor exits; anything but our own shutdown is a failure worth a line.
+  actor->attach_functor([down = actors_down_, name = std::move(name)](const caf::error& reason) {
+    if (!reason || reason == caf::exit_reason::user_shutdown)
+      return;
+    down->fetch_add(1);
+    log_error("actor stopped unexpectedly", {{"actor", name}, {"reason", error_text(reason)}});
+  });
 }
 
 bool service::serving() const {
@@ -123,13 +151,15 @@ void service::stop() {
   // streams end first: they would otherwise hold their threads until the next heartbeat.
   if (hub_)
     hub_->close();
-  if (http_)
+  if (http_) {
     http_->stop();
+    log_info("shutdown: HTTP stopped, in-flight requests answered");
+  }
   // 2. Save the duplicate counter (unique is saved with every commit).
   {
     caf::scoped_actor self{*sys_};
     self->request(stats_, std::chrono::seconds(5), persist_atom::value)
-      .receive([](bool) {},
+      .receive([](bool) { log_info("shutdown: counters saved"); },
                [](caf::error& err) { log_error("could not save counters: " + error_text(err)); });
   }
   // 3. Stop the actors; nothing holds a scoped_actor any more, so awaiting cannot hang.
@@ -142,7 +172,7 @@ void service::stop() {
   writer_ = nullptr;
   bridge_.reset();
   sys_->await_all_actors_done();
-  log_info("stopped");
+  log_info("shutdown: actors stopped, store closed; stopped");
 }
 
 } // namespace agg

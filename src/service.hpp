@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <string>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -8,6 +10,7 @@
 
 #include "actors/actors.hpp"
 #include "core/config.hpp"
+#include "core/runtime_metrics.hpp"
 
 namespace agg {
 
@@ -40,12 +43,19 @@ public:
 private:
   explicit service(const config& cfg);
 
+  // Counts `actor` in actors_down_ and logs if it ever exits for another reason than stop().
+  template <class Handle>
+  void watch(const Handle& actor, std::string name);
+
   config cfg_;
   caf::actor_system_config caf_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   writer_actor writer_;
   stats_actor stats_;
   std::vector<dedup_shard_actor> shards_;
+  std::shared_ptr<runtime_metrics> runtime_ = std::make_shared<runtime_metrics>();
+  /// Actors that exited for another reason than our shutdown: /readyz then says not ready.
+  std::shared_ptr<std::atomic<uint64_t>> actors_down_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::unique_ptr<actor_bridge> bridge_;
   std::shared_ptr<subscription_hub> hub_;
   std::unique_ptr<http_metrics> metrics_; ///< Before http_, so it outlives the HTTP threads.

@@ -9,8 +9,11 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   auto id = next_part++;
   auto& p = parts[id];
   p.ticket = std::move(in.ticket);
+  uint64_t committed_hits = 0, pending_hits = 0; // counted locally: one atomic add per part
   for (auto& e : in.events) {
     auto hit = keys.find_or_add(dedup_key(e), id);
+    committed_hits += hit.state == key_table::found::committed;
+    pending_hits += hit.state == key_table::found::pending;
     if (hit.state == key_table::found::absent) {
       p.written_keys.push_back(hit.entry);
       out.push_back(std::move(e));
@@ -27,6 +30,11 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
         ++p.waiting;
       }
     }
+  }
+  if (metrics) {
+    metrics->cache_hits.fetch_add(committed_hits, std::memory_order_relaxed);
+    metrics->cache_pending_hits.fetch_add(pending_hits, std::memory_order_relaxed);
+    metrics->cache_misses.fetch_add(out.size(), std::memory_order_relaxed);
   }
   if (!out.empty())
     ++p.waiting;
@@ -90,9 +98,10 @@ void dedup_shard_state::resolve(uint64_t id) {
 
 dedup_shard_actor::behavior_type
 dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
-            stats_actor stats, size_t cache_capacity) {
+            stats_actor stats, size_t cache_capacity, std::shared_ptr<runtime_metrics> metrics) {
   self->state.keys = key_table{cache_capacity};
   self->state.stats = std::move(stats);
+  self->state.metrics = std::move(metrics);
   return {
     [=](publish_atom, publish_part& in) {
       event_batch to_write;

@@ -8,6 +8,7 @@
 #include "actors/actors.hpp"
 #include "actors/publish_ticket.hpp"
 #include "actors/key_table.hpp"
+#include "core/runtime_metrics.hpp"
 
 namespace agg {
 
@@ -36,6 +37,7 @@ struct dedup_shard_state {
   std::unordered_map<uint64_t, part> parts;
   uint64_t next_part = 1;
   stats_actor stats;
+  std::shared_ptr<runtime_metrics> metrics; ///< May be null (tests).
 
   /// Registers a request part; returns its id and moves the events to write into `out`.
   uint64_t admit(publish_part& in, event_batch& out);
@@ -54,6 +56,6 @@ private:
 /// A dedup shard in front of `writer`, reporting resolved parts to `stats`.
 dedup_shard_actor::behavior_type
 dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
-            stats_actor stats, size_t cache_capacity);
+            stats_actor stats, size_t cache_capacity, std::shared_ptr<runtime_metrics> metrics);
 
 } // namespace agg

@@ -16,6 +16,13 @@ stats_snapshot stats_state::snapshot() const {
   return s;
 }
 
+void stats_state::sample() {
+  auto s = snapshot();
+  history.push_back({s.uptime_seconds, s.received, s.unique, s.duplicates});
+  if (history.size() > stats_history_size)
+    history.pop_front();
+}
+
 stats_actor::behavior_type stats(stats_actor::stateful_pointer<stats_state> self,
                                  writer_actor writer, stored_counters initial,
                                  std::vector<std::string> topics) {
@@ -23,6 +30,7 @@ stats_actor::behavior_type stats(stats_actor::stateful_pointer<stats_state> self
   self->state.duplicates = initial.duplicates;
   self->state.duplicates_saved = initial.duplicates;
   self->state.topics.insert(topics.begin(), topics.end());
+  self->state.sample();
   self->delayed_send(self, stats_save_interval, tick_atom::value);
   return {
     [=](record_atom, uint64_t unique, uint64_t duplicates, std::vector<std::string>& new_topics) {
@@ -32,6 +40,9 @@ stats_actor::behavior_type stats(stats_actor::stateful_pointer<stats_state> self
         self->state.topics.insert(std::move(topic));
     },
     [=](caf::get_atom) { return self->state.snapshot(); },
+    [=](history_atom) {
+      return std::vector<stats_sample>(self->state.history.begin(), self->state.history.end());
+    },
     [=](persist_atom) -> caf::result<bool> {
       auto promise = self->make_response_promise<bool>();
       auto value = self->state.duplicates;
@@ -45,6 +56,7 @@ stats_actor::behavior_type stats(stats_actor::stateful_pointer<stats_state> self
     },
     [=](tick_atom) {
       self->delayed_send(self, stats_save_interval, tick_atom::value);
+      self->state.sample();
       auto value = self->state.duplicates;
       if (value == self->state.duplicates_saved)
         return;

@@ -2,6 +2,9 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include "core/errors.hpp"
+#include "core/log.hpp"
+
 namespace agg {
 
 void writer_state::flush() {
@@ -11,6 +14,7 @@ void writer_state::flush() {
     for (auto& e : batch.events)
       all.push_back(&e);
   auto statuses = store->commit(all, duplicates_total);
+  note_commit(all.size(), statuses ? caf::error{} : statuses.error());
   if (!statuses) {
     for (auto& batch : queue)
       batch.promise.deliver(statuses.error());
@@ -40,6 +44,24 @@ void writer_state::flush() {
   queue.clear();
   queued_events = 0;
   save_waiters.clear();
+  if (metrics)
+    metrics->writer_queued_events.store(0, std::memory_order_relaxed);
+}
+
+void writer_state::note_commit(size_t events, const caf::error& err) {
+  if (err) {
+    if (metrics)
+      metrics->commits_failed.fetch_add(1, std::memory_order_relaxed);
+    // Under load a failing disk fails every commit: one error line, then debug lines.
+    log_line(failed_in_row++ == 0 ? log_level::error : log_level::debug, "commit failed",
+             {{"events", events}, {"error", error_text(err)}});
+    return;
+  }
+  if (metrics)
+    metrics->observe_commit(events);
+  if (failed_in_row > 0)
+    log_info("commits succeed again", {{"failed_commits", failed_in_row}});
+  failed_in_row = 0;
 }
 
 void writer_state::announce() {
@@ -59,10 +81,12 @@ void writer_state::announce() {
 
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
                                    std::shared_ptr<event_store> store, size_t commit_max_events,
-                                   std::shared_ptr<subscription_hub> hub) {
+                                   std::shared_ptr<subscription_hub> hub,
+                                   std::shared_ptr<runtime_metrics> metrics) {
   self->state.store = std::move(store);
   self->state.hub = std::move(hub);
   self->state.max_events = commit_max_events;
+  self->state.metrics = std::move(metrics);
   // Group commit: a batch waits for a flush message sent to our own mailbox, so every
   // batch that arrived meanwhile (while the last commit was on disk) joins the same
   // transaction. A full queue commits at once to bound the transaction.
@@ -78,6 +102,8 @@ writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> 
       auto promise = self->make_response_promise<write_result>();
       st.queued_events += events.size();
       st.queue.push_back({std::move(events), promise});
+      if (st.metrics)
+        st.metrics->writer_queued_events.store(st.queued_events, std::memory_order_relaxed);
       if (st.queued_events >= st.max_events)
         st.flush();
       else
@@ -95,6 +121,19 @@ writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> 
       self->state.flush_scheduled = false;
       if (!self->state.queue.empty() || !self->state.save_waiters.empty())
         self->state.flush();
+    },
+    [=](probe_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      if (st.failed_in_row == 0)
+        return true;
+      // No publish may come to prove the store writable again (a load balancer took us
+      // out of rotation), so readiness asks for a write of its own.
+      if (auto err = st.store->probe()) {
+        log_debug("write probe failed", {{"error", error_text(err)}});
+        return err;
+      }
+      st.note_commit(0, caf::none);
+      return true;
     },
   };
 }

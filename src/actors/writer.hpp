@@ -6,6 +6,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/subscription_hub.hpp"
+#include "core/runtime_metrics.hpp"
 #include "storage/event_store.hpp"
 
 namespace agg {
@@ -27,18 +28,23 @@ struct writer_state {
   uint64_t duplicates_total = 0; ///< Latest duplicate counter handed in for saving.
   std::vector<caf::typed_response_promise<bool>> save_waiters;
   std::shared_ptr<subscription_hub> hub; ///< Hears of each committed event; may be null.
+  std::shared_ptr<runtime_metrics> metrics; ///< May be null (tests).
+  uint64_t failed_in_row = 0; ///< Commits failed since the last good one (logged on change).
 
   /// Commits everything queued in one transaction and answers each batch.
   void flush();
 
   /// Hands the events just committed (moving them out of the queue) to the hub.
   void announce();
+  /// Logs and counts a commit's outcome: the first failure, and the recovery after failures.
+  void note_commit(size_t events, const caf::error& err);
 };
 
 /// Spawns nothing itself; `service` decides to run it detached, since SQLite blocks.
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
                                    std::shared_ptr<event_store> store,
                                    size_t commit_max_events,
-                                   std::shared_ptr<subscription_hub> hub);
+                                   std::shared_ptr<subscription_hub> hub,
+                                   std::shared_ptr<runtime_metrics> metrics);
 
 } // namespace agg

@@ -131,6 +131,22 @@ const std::vector<option_spec>& options() {
      number(&config::subscriber_max_catchups, 0, 1000000, "subscriber-max-catchups")},
     {"heartbeat-ms", "idle time before a subscribe stream gets a heartbeat comment",
      number(&config::heartbeat_ms, 10, 3600000, "heartbeat-ms")},
+    {"log-level", "error, warn, info or debug: the least severe lines written",
+     [](config& c, const std::string& v) {
+       if (!parse_log_level(v, c.log_level_min))
+         return "option --log-level takes error, warn, info or debug, got \"" + v + "\"";
+       return std::string{};
+     }},
+    {"log-format", "text, or json: one JSON object per line (ts, level, msg, fields)",
+     [](config& c, const std::string& v) {
+       if (v != "text" && v != "json")
+         return "option --log-format takes text or json, got \"" + v + "\"";
+       c.log_style = v == "json" ? log_format::json : log_format::text;
+       return std::string{};
+     }},
+    {"metrics-topics", "per-topic series in GET /metrics for the N largest topics (+ other); "
+                       "0 = none",
+     number(&config::metrics_topics, 0, 1000, "metrics-topics")},
     {"publish-token-file", "file holding the bearer token POST /publish requires",
      path(&config::publish_token_file, "publish-token-file")},
     {"read-token-file", "file holding the bearer token GET /events and /stats require",
@@ -200,6 +216,7 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
   cli_result result;
   std::vector<std::pair<std::string, std::string>> given;
   std::string config_file;
+  bool healthcheck = false;
   auto fail = [&](std::string text) {
     result.what = cli_result::action::error;
     result.message = std::move(text);
@@ -214,6 +231,11 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
     if (arg == "--version") {
       result.what = cli_result::action::version;
       return result;
+    }
+    if (arg == "--healthcheck") {
+      // Read every other option as the server would, so the probe finds its host and port.
+      healthcheck = true;
+      continue;
     }
     if (arg.rfind("--", 0) != 0 || arg.size() == 2)
       return fail("unexpected argument \"" + arg + "\" (options look like --name value)");
@@ -261,6 +283,8 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
   };
   if (auto err = load_tokens(result.cfg, lookup); !err.empty())
     return fail(err);
+  if (healthcheck)
+    result.what = cli_result::action::healthcheck;
   return result;
 }
 
@@ -285,6 +309,8 @@ std::string help_text() {
   }
   out << "  --config FILE         read name = value lines first\n"
       << std::string(24, ' ') << "env " << env_name("config") << "\n"
+      << "  --healthcheck         ask GET /readyz of the server these options configure;\n"
+      << std::string(24, ' ') << "exit 0 when ready, 1 otherwise (for HEALTHCHECK)\n"
       << "  --help, --version\n\n"
       << "Precedence: command line, then environment (an empty variable counts as unset),\n"
       << "then the config file, then the default. Unknown " << env_prefix << "* variables\n"
@@ -314,6 +340,9 @@ std::string describe(const config& cfg) {
       << "\nsubscriber-buffer = " << cfg.subscriber_buffer
       << "\nsubscriber-max-catchups = " << cfg.subscriber_max_catchups
       << "\nheartbeat-ms = " << cfg.heartbeat_ms
+      << "\nlog-level = " << log_level_name(cfg.log_level_min)
+      << "\nlog-format = " << (cfg.log_style == log_format::json ? "json" : "text")
+      << "\nmetrics-topics = " << cfg.metrics_topics
       // The tokens themselves never reach a log: only whether one is set.
       << "\npublish-token = " << (cfg.publish_token.empty() ? "<none>" : "<set>")
       << "\nread-token = " << (cfg.read_token.empty() ? "<none>" : "<set>")

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/environment.hpp"
+#include "core/log.hpp"
 
 namespace agg {
 
@@ -43,6 +44,9 @@ struct config {
   size_t subscriber_buffer = 8192;     ///< Events queued per subscriber before it catches up from the store.
   size_t subscriber_max_catchups = 10; ///< Overflows in a row before a lagging stream is closed.
   uint32_t heartbeat_ms = 15000;       ///< Idle time before a stream gets a heartbeat comment.
+  log_level log_level_min = log_level::info; ///< Lines below this level are not written.
+  log_format log_style = log_format::text;
+  size_t metrics_topics = 0; ///< Per-topic series in GET /metrics: the N largest topics + other.
   std::string publish_token_file; ///< Empty: the token comes from the environment, if any.
   std::string read_token_file;    ///< Empty: the token comes from the environment, if any.
   std::string publish_token;      ///< Secret, never logged; empty: POST /publish is open.
@@ -56,7 +60,8 @@ struct config {
 
 /// The outcome of reading the command line: run, print help/version, or fail.
 struct cli_result {
-  enum class action { run, help, version, error } what = action::run;
+  /// healthcheck: probe GET /readyz of the configured server instead of serving.
+  enum class action { run, help, version, error, healthcheck } what = action::run;
   config cfg;
   std::string message; ///< The error text for `action::error`.
   std::vector<std::string> warnings; ///< For the log, e.g. unknown EVENT_AGGREGATOR_* variables.

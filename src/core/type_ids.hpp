@@ -25,6 +25,8 @@ using record_atom = caf::atom_constant<caf::atom("record")>;
 using save_dups_atom = caf::atom_constant<caf::atom("save_dups")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
 
 /// The events of one request that belong to one shard, and the request's fan-in ticket.
 struct publish_part {
@@ -46,6 +48,20 @@ struct stats_snapshot {
   std::vector<std::string> topics;
   double uptime_seconds = 0;
 };
+
+/// The counters at one moment, for the dashboard's charts of rates over time.
+struct stats_sample {
+  double uptime_seconds = 0;
+  uint64_t received = 0;
+  uint64_t unique = 0;
+  uint64_t duplicates = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stats_sample& x) {
+  return f(caf::meta::type_name("stats_sample"), x.uptime_seconds, x.received, x.unique,
+           x.duplicates);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {

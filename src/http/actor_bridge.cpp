@@ -7,15 +7,19 @@
 #include <caf/send.hpp>
 
 #include "core/errors.hpp"
+#include "core/log.hpp"
 
 namespace agg {
 
 actor_bridge::actor_bridge(caf::actor_system& sys, std::vector<dedup_shard_actor> shards,
                            stats_actor stats, std::chrono::milliseconds publish_timeout,
-                           size_t max_inflight_events)
+                           size_t max_inflight_events, writer_actor writer,
+                           runtime_metrics* metrics)
   : sys_(sys),
     shards_(std::move(shards)),
     stats_(std::move(stats)),
+    writer_(std::move(writer)),
+    metrics_(metrics),
     publish_timeout_(publish_timeout),
     max_inflight_events_(max_inflight_events) {
 }
@@ -31,6 +35,7 @@ publish_outcome actor_bridge::publish(event_batch events) {
   auto before = inflight_events_.fetch_add(received);
   if (before > 0 && before + received > max_inflight_events_) {
     inflight_events_.fetch_sub(received);
+    note_refusal(before);
     outcome.error = make_error(ec::overloaded,
                                "too many events in flight (--max-inflight-events "
                                  + std::to_string(max_inflight_events_) + "); retry shortly");
@@ -81,6 +86,63 @@ void actor_bridge::note_commit(const publish_outcome& outcome) {
     last_commit_failed_ = true;
   else if (!outcome.error && outcome.unique > 0) // a stored event proves a commit went through
     last_commit_failed_ = false;
+}
+
+namespace {
+
+// A flood of refusals is one problem: one log line per this interval says how many.
+constexpr auto overload_log_interval = std::chrono::seconds(10);
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+void actor_bridge::note_refusal(size_t inflight) {
+  auto now = steady_ns();
+  last_refusal_ns_.store(now, std::memory_order_relaxed);
+  if (metrics_)
+    metrics_->overload_refusals.fetch_add(1, std::memory_order_relaxed);
+  auto unlogged = refusals_unlogged_.fetch_add(1, std::memory_order_relaxed) + 1;
+  auto last = last_refusal_log_ns_.load(std::memory_order_relaxed);
+  auto interval = std::chrono::nanoseconds(overload_log_interval).count();
+  // One thread wins the exchange and writes the line; the others only count.
+  if ((last == 0 || now - last >= interval)
+      && last_refusal_log_ns_.compare_exchange_strong(last, now)) {
+    refusals_unlogged_.fetch_sub(unlogged, std::memory_order_relaxed);
+    log_warning("refusing publishes: overloaded",
+                {{"refused", unlogged},
+                 {"inflight_events", inflight},
+                 {"max_inflight_events", max_inflight_events_}});
+  }
+}
+
+bool actor_bridge::overloaded_within(std::chrono::milliseconds window) const {
+  auto last = last_refusal_ns_.load(std::memory_order_relaxed);
+  return last != 0 && steady_ns() - last < std::chrono::nanoseconds(window).count();
+}
+
+caf::error actor_bridge::probe_store(std::chrono::milliseconds timeout) {
+  if (!writer_)
+    return caf::none;
+  caf::scoped_actor self{sys_};
+  caf::error result;
+  self->request(writer_, timeout, probe_atom::value)
+    .receive([](bool) {}, [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<std::vector<stats_sample>>
+actor_bridge::history(std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{sys_};
+  caf::expected<std::vector<stats_sample>> result{std::vector<stats_sample>{}};
+  self->request(stats_, timeout, history_atom::value)
+    .receive([&](std::vector<stats_sample>& samples) { result = std::move(samples); },
+             [&](caf::error& err) { result = std::move(err); });
+  return result;
 }
 
 caf::expected<stats_snapshot> actor_bridge::stats(std::chrono::milliseconds timeout) {

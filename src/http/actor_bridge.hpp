@@ -9,6 +9,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/publish_ticket.hpp"
+#include "core/runtime_metrics.hpp"
 
 namespace agg {
 
@@ -16,7 +17,8 @@ namespace agg {
 class actor_bridge {
 public:
   actor_bridge(caf::actor_system& sys, std::vector<dedup_shard_actor> shards, stats_actor stats,
-               std::chrono::milliseconds publish_timeout, size_t max_inflight_events);
+               std::chrono::milliseconds publish_timeout, size_t max_inflight_events,
+               writer_actor writer = {}, runtime_metrics* metrics = nullptr);
 
   /// Routes the events to their shards and blocks until all are durable or failed;
   /// refuses (ec::overloaded) when the events in flight would pass the limit.
@@ -24,6 +26,17 @@ public:
 
   /// The current counters, or an error when the stats actor does not answer in `timeout`.
   caf::expected<stats_snapshot> stats(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// The counters sampled once a second, oldest first, or an error after `timeout`.
+  caf::expected<std::vector<stats_sample>>
+  history(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// Asks the writer whether the store takes writes (after a failed commit it tries one);
+  /// an error when it does not, or the writer does not answer within `timeout`.
+  caf::error probe_store(std::chrono::milliseconds timeout);
+
+  /// True when a publish was refused as overloaded within the last `window`.
+  bool overloaded_within(std::chrono::milliseconds window) const;
 
   /// True when the latest publish outcome that involved a commit was a storage failure;
   /// a later publish that stores an event clears it.
@@ -43,6 +56,8 @@ private:
   caf::actor_system& sys_;
   std::vector<dedup_shard_actor> shards_;
   stats_actor stats_;
+  writer_actor writer_;
+  runtime_metrics* metrics_;
   std::chrono::milliseconds publish_timeout_;
   size_t max_inflight_events_;
   // Events handed to the actors and not yet answered: bounds mailboxes, the writer's
@@ -51,6 +66,14 @@ private:
   // Set and cleared by publish() for GET /readyz. Concurrent requests may finish out of
   // commit order, so it can lag by one request; the next commit settles it.
   std::atomic<bool> last_commit_failed_{false};
+  // Steady-clock nanoseconds of the latest overload refusal (0: none), and of the latest
+  // log line about refusals, which are logged at most once per overload_log_interval.
+  std::atomic<int64_t> last_refusal_ns_{0};
+  std::atomic<int64_t> last_refusal_log_ns_{0};
+  std::atomic<uint64_t> refusals_unlogged_{0};
+
+  // Counts a refusal and logs, rate-limited, that publishes are being refused.
+  void note_refusal(size_t inflight);
 
   // Records what `outcome` says about the last commit.
   void note_commit(const publish_outcome& outcome);

@@ -15,9 +15,9 @@ class http_metrics {
 public:
   /// The `route` label values: every route path, and "other" for anything else (a 404),
   /// so that a scan of random paths cannot create unbounded label values.
-  static constexpr std::array<std::string_view, 9> routes = {
-    "/publish", "/events",       "/stats",     "/healthz", "/readyz",
-    "/metrics", "/openapi.json", "/subscribe", "other"};
+  static constexpr std::array<std::string_view, 12> routes = {
+    "/publish", "/events",    "/stats", "/healthz", "/readyz",        "/metrics",
+    "/openapi.json", "/subscribe", "/",  "/topics",  "/stats/history", "other"};
 
   /// Upper bounds (seconds) of the publish histogram: from a cached duplicate (~0.1 ms)
   /// to --publish-timeout-ms's default of 10 s.

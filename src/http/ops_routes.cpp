@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "http/access_log.hpp"
+#include "http/dashboard_routes.hpp"
 #include "http/error_mapping.hpp"
 #include "http/metrics_text.hpp"
 #include "http/openapi_document.hpp"
@@ -28,10 +29,19 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
   auto stats = ctx.bridge->stats();
   if (!stats)
     return reply_error(res, map_error(stats.error()));
-  metrics_inputs in{std::move(*stats), ctx.bridge->inflight_events(),
-                    store_size_bytes(ctx.database_path), {}};
+  metrics_inputs in;
+  in.stats = std::move(*stats);
+  in.inflight_events = ctx.bridge->inflight_events();
+  in.store_size_bytes = store_size_bytes(ctx.database_path);
   if (ctx.hub)
     in.subscriptions = ctx.hub->snapshot();
+  in.runtime = ctx.runtime;
+  if (ctx.metrics_topics > 0) {
+    auto counts = read_topic_counts(ctx.database_path);
+    if (!counts)
+      return reply_error(res, map_error(counts.error()));
+    select_top_topics(std::move(*counts), ctx.metrics_topics, in);
+  }
   res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
 }
 
@@ -55,6 +65,7 @@ void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
             auto doc = openapi_document();
             res.set_content(doc.data(), doc.size(), json_type);
           });
+  register_dashboard_routes(svr, ctx);
 }
 
 void note_request_started() {
@@ -72,6 +83,14 @@ httplib::Logger request_logger(const route_context& ctx) {
     if (request_started)
       took = std::chrono::steady_clock::now() - *request_started;
     request_started.reset();
+    if (current_log_format() == log_format::json) {
+      log_fields fields{{"remote", req.remote_addr}, {"method", req.method},
+                        {"target", req.target}, {"status", res.status}};
+      if (took)
+        fields.emplace_back("duration_ms",
+                            std::chrono::duration<double, std::milli>(*took).count());
+      return log_info("access", fields);
+    }
     log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
   };
 }

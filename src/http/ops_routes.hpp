@@ -6,8 +6,8 @@
 
 namespace agg {
 
-/// Installs the operations routes, none of which needs a token: GET /healthz, /readyz,
-/// /metrics and /openapi.json.
+/// Installs the operations routes: GET /healthz, /readyz, /metrics and /openapi.json (none
+/// needs a token), and the dashboard's routes (see dashboard_routes.hpp).
 void register_ops_routes(httplib::Server& svr, const route_context& ctx);
 
 /// For the pre-routing hook (http_server installs it): notes when this thread began routing

@@ -7,12 +7,18 @@
 namespace agg {
 
 std::optional<std::string> not_ready_reason(const route_context& ctx) {
+  if (ctx.actors_down && ctx.actors_down->load() > 0)
+    return "an actor stopped unexpectedly (see the server log); restart the service";
   // Through the stats actor's mailbox: a stuck scheduler or a dead actor shows here.
   if (auto stats = ctx.bridge->stats(readiness_timeout); !stats)
     return "the actors did not answer within 1 s: " + error_text(stats.error());
-  if (ctx.bridge->last_commit_failed())
-    return "the last commit failed (see the server log); a publish that stores an event "
-           "clears this";
+  // The writer runs on its own thread: ask it too. It answers at once while commits
+  // succeed; after a failed one it tries a write, so readiness returns without publishes.
+  if (auto err = ctx.bridge->probe_store(readiness_timeout))
+    return "the store does not take writes: " + error_text(err);
+  if (ctx.bridge->overloaded_within(readiness_overload_window))
+    return "publishes were refused as overloaded within the last second "
+           "(--max-inflight-events)";
   return std::nullopt;
 }
 

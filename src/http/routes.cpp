@@ -61,15 +61,6 @@ void refuse(auth_verdict verdict, const httplib::Request& req, httplib::Response
                                         + " " + req.path});
 }
 
-// Answers 401/403 and returns false unless the request may have `need`.
-bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
-               httplib::Response& res) {
-  auto verdict = verdict_of(ctx, need, req);
-  if (verdict != auth_verdict::allowed)
-    refuse(verdict, req, res);
-  return verdict == auth_verdict::allowed;
-}
-
 void handle_publish(const route_context& ctx, const httplib::Request& req,
                     httplib::Response& res, const httplib::ContentReader& read) {
   if (auto verdict = verdict_of(ctx, access_need::publish, req);
@@ -227,6 +218,14 @@ void refuse_method(httplib::Server& svr, const char* route, const char* allow, b
 
 } // namespace
 
+bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
+               httplib::Response& res) {
+  auto verdict = verdict_of(ctx, need, req);
+  if (verdict != auth_verdict::allowed)
+    refuse(verdict, req, res);
+  return verdict == auth_verdict::allowed;
+}
+
 std::string route_pattern(const char* path, const char* method) {
   for (auto& route : route_table())
     if (std::string_view{route.path} == path && std::string_view{route.method} == method)
@@ -241,6 +240,7 @@ const std::vector<route_spec>& route_table() {
   static const std::vector<route_spec> table = {
     {"/publish", "POST"}, {"/events", "GET"},  {"/stats", "GET"},        {"/healthz", "GET"},
     {"/readyz", "GET"},   {"/metrics", "GET"}, {"/openapi.json", "GET"}, {"/subscribe", "GET"},
+    {"/", "GET"},         {"/topics", "GET"},  {"/stats/history", "GET"},
   };
   return table;
 }

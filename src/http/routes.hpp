@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/runtime_metrics.hpp"
 #include "http/actor_bridge.hpp"
 #include "http/auth.hpp"
 #include "http/http_metrics.hpp"
@@ -12,7 +14,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace agg {
 
@@ -28,6 +32,9 @@ struct route_context {
   bool access_log = false;         ///< Log one line per answered request.
   std::shared_ptr<subscription_hub> hub; ///< Fans committed events out to GET /subscribe.
   sse_settings sse;                      ///< How subscribe streams behave.
+  const runtime_metrics* runtime = nullptr; ///< What the actors count, for GET /metrics.
+  size_t metrics_topics = 0;       ///< Per-topic series in GET /metrics (0: none).
+  const std::atomic<uint64_t>* actors_down = nullptr; ///< Actors that died; not ready if > 0.
 };
 
 /// One route: a path and the method it takes (a GET route answers HEAD too).
@@ -44,6 +51,10 @@ const std::vector<route_spec>& route_table();
 /// httplib's pattern (a regex, '.' escaped) for `path`; throws std::logic_error unless
 /// route_table() lists `path` with `method`, so every registration goes through the table.
 std::string route_pattern(const char* path, const char* method);
+
+/// Answers 401/403 and returns false unless the request may have `need`.
+bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
+               httplib::Response& res);
 
 /// Installs every route, the 404/405/413 answers and the exception handler on `svr`.
 void register_routes(httplib::Server& svr, const route_context& ctx);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/expected.hpp>
 
 #include "core/event.hpp"
@@ -34,6 +35,12 @@ public:
   /// duplicate counter, all in one transaction; nothing is kept if it fails.
   virtual caf::expected<std::vector<insert_status>>
   commit(const std::vector<const event*>& events, uint64_t duplicates_total) = 0;
+
+  /// Writes and commits a transaction that changes nothing, to learn whether the store
+  /// takes writes again after a failed commit; the default is for stores that cannot fail.
+  virtual caf::error probe() {
+    return caf::none;
+  }
 
   // -- inspectors -------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 #include "storage/sqlite_event_store.hpp"
 
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 
 #include "core/errors.hpp"
 #include "storage/schema.hpp"
@@ -13,6 +14,10 @@ namespace {
 // How long a statement waits on a lock held by another connection (a reader
 // checkpointing, a backup tool) before the commit fails with SQLITE_BUSY.
 constexpr int busy_timeout_ms = 5000;
+
+// The write probe's wait for a lock: long enough for a checkpoint's brief hold, short
+// enough that GET /readyz (1 s) gets the answer.
+constexpr int probe_busy_timeout_ms = 100;
 
 caf::error storage_error(const char* what, const std::exception& ex) {
   return make_error(ec::storage_failure, std::string{what} + ": " + ex.what());
@@ -139,6 +144,32 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
   unique_ += inserted;
   duplicates_saved_ = duplicates_total;
   return result;
+}
+
+caf::error sqlite_event_store::probe() {
+  // A probe runs on the writer's thread for a readiness check: while another process holds
+  // the lock it should say so quickly, not stall the writer for the whole busy timeout.
+  struct short_busy_timeout {
+    SQLite::Database& db;
+    explicit short_busy_timeout(SQLite::Database& d) : db(d) {
+      sqlite3_busy_timeout(db.getHandle(), probe_busy_timeout_ms);
+    }
+    ~short_busy_timeout() {
+      sqlite3_busy_timeout(db.getHandle(), busy_timeout_ms); // cannot fail on an open handle
+    }
+  } scoped{*db_};
+  try {
+    // A change and its undo: the page is dirty, so the commit writes it to the WAL (and
+    // syncs it under --sync full) and a full disk fails here as a commit would, while the
+    // content stays the same. (SQLite skips an UPDATE that rewrites the same bytes.)
+    SQLite::Transaction tx{*db_};
+    db_->exec("UPDATE counters SET value = value + 1 WHERE name = 'unique'");
+    db_->exec("UPDATE counters SET value = value - 1 WHERE name = 'unique'");
+    tx.commit();
+    return caf::none;
+  } catch (const std::exception& ex) {
+    return storage_error("write probe failed", ex);
+  }
 }
 
 caf::expected<stored_counters> sqlite_event_store::counters() {

@@ -23,6 +23,8 @@ public:
   caf::expected<std::vector<insert_status>>
   commit(const std::vector<const event*>& events, uint64_t duplicates_total) override;
 
+  caf::error probe() override;
+
   caf::expected<stored_counters> counters() override;
 
   caf::expected<std::vector<std::string>> topics() override;

@@ -25,7 +25,7 @@ TEST_CASE("an unknown route answers 404 not_found as JSON", "[integration][http]
   server_process server;
   server.start();
   for (auto [method, path] :
-       std::vector<std::pair<std::string, std::string>>{{"GET", "/"},
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/index.html"},
                                                         {"GET", "/nope"},
                                                         {"POST", "/nope"},
                                                         {"GET", "/publish/extra"},

@@ -127,3 +127,48 @@ TEST_CASE("promtool accepts the GET /metrics text", "[integration][metrics]") {
   CHECK(check->first == 0);
   CHECK(check->second.empty()); // no lint warnings either
 }
+
+TEST_CASE("GET /metrics shows commit sizes, queues, seen-cache lookups, and per-topic series "
+          "only when asked and bounded, and promtool accepts it",
+          "[integration][metrics]") {
+  server_process server({"--metrics-topics", "2"});
+  server.start();
+  agg::test::publish_ok(server, make_events("t-big", "e", 5));
+  agg::test::publish_ok(server, make_events("t-big", "e", 5)); // 5 cache hits
+  agg::test::publish_ok(server, make_events("t-mid", "e", 3));
+  agg::test::publish_ok(server, make_event("t-small", "e0"));
+  auto r = server.get("/metrics");
+  REQUIRE(r.status == 200);
+  auto m = samples_of(r.body);
+  INFO(r.body);
+  // Every event went through one lookup: a hit, a key pending in a write, or a miss.
+  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="hit"})") == 5);
+  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="pending"})") == 0);
+  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="miss"})") == 9);
+  // Each publish that stored events committed them; the sum is every stored event.
+  CHECK(m.at("event_aggregator_commit_size_events_sum") == 9);
+  CHECK(m.at("event_aggregator_commit_size_events_count") >= 1);
+  CHECK(m.at("event_aggregator_commit_size_events_count")
+        == m.at(R"(event_aggregator_commit_size_events_bucket{le="+Inf"})"));
+  CHECK(m.at("event_aggregator_commits_failed_total") == 0);
+  CHECK(m.at("event_aggregator_writer_queued_events") == 0);
+  CHECK(m.at("event_aggregator_overload_refusals_total") == 0);
+  // The two largest topics by name, the third summed.
+  CHECK(m.at(R"(event_aggregator_topic_stored_events{topic="t-big"})") == 5);
+  CHECK(m.at(R"(event_aggregator_topic_stored_events{topic="t-mid"})") == 3);
+  CHECK(m.count(R"(event_aggregator_topic_stored_events{topic="t-small"})") == 0);
+  CHECK(m.at("event_aggregator_other_topics_stored_events") == 1);
+  CHECK(m.at("event_aggregator_other_topics") == 1);
+  if (auto check = promtool_check(r.body)) {
+    INFO("promtool said:\n" << check->second);
+    CHECK(check->first == 0);
+    CHECK(check->second.empty());
+  }
+
+  server_process plain;
+  plain.start();
+  agg::test::publish_ok(plain, make_event("t", "1"));
+  auto text = plain.get("/metrics").body;
+  CHECK(text.find("topic_stored_events") == std::string::npos); // off by default
+  CHECK(text.find("event_aggregator_seen_cache_lookups_total") != std::string::npos);
+}

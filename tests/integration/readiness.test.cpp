@@ -25,7 +25,7 @@ TEST_CASE("GET /readyz answers 200 ready on a healthy server", "[integration][re
   CHECK(post.header("Allow") == "GET, HEAD");
 }
 
-TEST_CASE("GET /readyz is 503 not_ready after a failed commit and ready after a good one",
+TEST_CASE("GET /readyz is 503 while the store takes no writes and ready again without a publish",
           "[integration][readyz][storage]") {
   // RLIMIT_FSIZE makes writes past 1 MiB fail with EFBIG: a full disk without root.
   server_options options;
@@ -50,18 +50,24 @@ TEST_CASE("GET /readyz is 503 not_ready after a failed commit and ready after a 
   }
   REQUIRE_FALSE(failed.is_null());
 
+  auto counters_before = agg::test::stats_without_uptime(server);
+  // The probe's own small write might still fit under the limit: take all room away.
+  server.set_file_size_limit(1);
   auto down = server.get("/readyz");
   INFO(down.describe());
   CHECK(down.status == 503);
   auto body = down.json();
   CHECK(body.at("status") == "not_ready");
-  CHECK(body.at("reason").get<std::string>().rfind("the last commit failed", 0) == 0);
+  CHECK(body.at("reason").get<std::string>().rfind("the store does not take writes: ", 0) == 0);
   CHECK(server.get("/healthz").status == 200); // alive, only not ready
+  CHECK(server.get("/readyz").status == 503);  // asking again does not make it ready
 
+  // Room again, and no publish: the readiness probe's own write proves the store writable.
   server.set_file_size_limit(RLIM_INFINITY);
-  agg::test::publish_ok(server, failed);
   auto up = server.get("/readyz");
   INFO(up.describe());
   CHECK(up.status == 200);
   CHECK(up.body == R"({"status":"ready"})");
+  CHECK(agg::test::stats_without_uptime(server) == counters_before); // the probe stores nothing
+  agg::test::publish_ok(server, failed); // and the failed batch goes in now
 }

@@ -100,3 +100,20 @@ TEST_CASE("a TLS certificate without its key is an option error with exit code 2
   CHECK(run.status.code == 2);
   CHECK(run.output.find("--tls-cert and --tls-key go together") != std::string::npos);
 }
+
+TEST_CASE("the healthcheck mode asks /readyz over HTTPS when a certificate is configured",
+          "[integration][tls][healthcheck]") {
+  temp_dir dir;
+  auto c = make_certificate(dir, "server");
+  server_process server({"--tls-cert", c.cert, "--tls-key", c.key});
+  server.start();
+  auto port = std::to_string(server.port());
+  // The same options the server got, as in a container: the check reads them the same way.
+  auto run = agg::test::run_server_binary(
+    {"--healthcheck", "--port", port, "--tls-cert", c.cert, "--tls-key", c.key});
+  INFO(run.status.describe() << "\noutput:\n" << run.output);
+  CHECK(run.status.code == 0);
+  CHECK(run.output == "ready: https://127.0.0.1:" + port + "/readyz answered 200\n");
+  // Plain HTTP to a TLS port gets no HTTP answer: not ready.
+  CHECK(agg::test::run_server_binary({"--healthcheck", "--port", port}).status.code == 1);
+}

@@ -66,14 +66,19 @@ TEST_CASE("the bridge refuses work past the in-flight limit and admits it again 
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
-                                         std::shared_ptr<agg::subscription_hub>{});
+                                         std::shared_ptr<agg::subscription_hub>{},
+                                         std::shared_ptr<agg::runtime_metrics>{});
   auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
-  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100});
+  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100}, std::shared_ptr<agg::runtime_metrics>{});
   {
-    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::seconds(30), 10};
+    agg::runtime_metrics counted;
+    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::seconds(30), 10, writer, &counted};
     auto first = std::async(std::launch::async, [&] { return bridge.publish(events("a", 8)); });
     entered.wait(); // The first request's commit is under way and held.
+    CHECK_FALSE(bridge.overloaded_within(std::chrono::hours(1)));
     auto refused = bridge.publish(events("b", 3));
+    CHECK(bridge.overloaded_within(std::chrono::hours(1)));
+    CHECK(counted.overload_refusals == 1);
     CHECK(agg::agg_code(refused.error) == static_cast<uint8_t>(agg::ec::overloaded));
     CHECK(agg::error_text(refused.error)
           == "too many events in flight (--max-inflight-events 10); retry shortly");

@@ -34,6 +34,15 @@ public:
     return real_->commit(events, duplicates_total);
   }
 
+  caf::error probe() override {
+    ++probes;
+    if (failures_left > 0) {
+      --failures_left;
+      return make_error(ec::storage_failure, "disk I/O error (injected)");
+    }
+    return real_->probe();
+  }
+
   caf::expected<stored_counters> counters() override {
     return real_->counters();
   }
@@ -42,8 +51,9 @@ public:
     return real_->topics();
   }
 
-  int failures_left = 0;
+  int failures_left = 0; ///< Commits and probes that fail before the store works again.
   int commits = 0;
+  int probes = 0;
 
 private:
   std::unique_ptr<event_store> real_;
@@ -57,9 +67,10 @@ struct actor_fixture {
     auto real = sqlite_event_store::open((dir / "events.db").string(), sync_mode::normal);
     REQUIRE(real);
     store = std::make_shared<flaky_store>(std::move(*real));
-    writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<subscription_hub>{});
+    writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<subscription_hub>{},
+                         metrics);
     stats_ = sys->spawn(stats, writer_, stored_counters{}, std::vector<std::string>{});
-    shard = sys->spawn(dedup_shard, writer_, stats_, cache_capacity);
+    shard = sys->spawn(dedup_shard, writer_, stats_, cache_capacity, metrics);
     sched->run();
   }
 
@@ -85,6 +96,16 @@ struct actor_fixture {
     sched->run_jobs_filtered([job](caf::resumable* x) { return x == job; });
   }
 
+  /// Asks the writer's readiness probe: true, or the error it answered.
+  caf::expected<bool> probe_writer() {
+    caf::scoped_actor self{*sys};
+    caf::expected<bool> result{false};
+    self->send(writer_, probe_atom::value);
+    sched->run();
+    self->receive([&](bool ok) { result = ok; }, [&](caf::error& err) { result = err; });
+    return result;
+  }
+
   stats_snapshot snapshot() {
     caf::scoped_actor self{*sys};
     stats_snapshot result;
@@ -103,6 +124,7 @@ struct actor_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
   std::shared_ptr<flaky_store> store;
+  std::shared_ptr<runtime_metrics> metrics = std::make_shared<runtime_metrics>(); ///< What the actors count.
   writer_actor writer_;
   stats_actor stats_;
   dedup_shard_actor shard;

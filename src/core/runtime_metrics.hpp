@@ -1,0 +1,49 @@
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace agg {
+
+/// What the actors and the bridge count for GET /metrics beyond the /stats counters.
+///
+/// Relaxed atomics, deliberately, in a design that otherwise shares nothing between actors:
+/// each value is written by its owner (an actor, or the bridge's admission) and only read by
+/// the scrape, which needs each number untorn but no ordering between them. A lock or a
+/// request to every actor per scrape would cost more and could stall behind a commit.
+struct runtime_metrics {
+  /// Upper bounds of the group-commit size histogram, in events: from a lone event to the
+  /// default --commit-max-events (20000) and beyond.
+  static constexpr std::array<uint64_t, 15> commit_size_bounds
+    = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 50000};
+
+  // -- writer ------------------------------------------------------------------
+  std::array<std::atomic<uint64_t>, commit_size_bounds.size() + 1> commit_sizes{}; ///< Last: +Inf.
+  std::atomic<uint64_t> commit_events{0};       ///< Sum of the histogram's observations.
+  std::atomic<uint64_t> commits_failed{0};      ///< Transactions SQLite refused.
+  std::atomic<uint64_t> writer_queued_events{0}; ///< Events waiting for the next commit (gauge).
+
+  // -- dedup shards' key tables --------------------------------------------------
+  std::atomic<uint64_t> cache_hits{0};         ///< Committed key found: a duplicate, no SQLite.
+  std::atomic<uint64_t> cache_pending_hits{0}; ///< Key in a commit under way: waits for it.
+  std::atomic<uint64_t> cache_misses{0};       ///< Unknown key: the writer's INSERT decides.
+
+  // -- admission -------------------------------------------------------------------
+  std::atomic<uint64_t> overload_refusals{0}; ///< Publishes refused with 503 overloaded.
+
+  /// Records one commit of `events` events (commits that only save counters are not counted).
+  void observe_commit(size_t events) {
+    if (events == 0)
+      return;
+    auto bucket = std::lower_bound(commit_size_bounds.begin(), commit_size_bounds.end(),
+                                   static_cast<uint64_t>(events))
+                  - commit_size_bounds.begin();
+    commit_sizes[static_cast<size_t>(bucket)].fetch_add(1, std::memory_order_relaxed);
+    commit_events.fetch_add(events, std::memory_order_relaxed);
+  }
+};
+
+} // namespace agg

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace agg {
+
+/// How many events one topic holds.
+struct topic_count {
+  std::string topic;
+  uint64_t events = 0;
+};
+
+/// Stored events per topic, most first (ties by name), read on a read-only connection of
+/// its own. It counts the topic index, so its cost grows with the store: meant for a
+/// dashboard's poll or a scrape, not for every request.
+caf::expected<std::vector<topic_count>> read_topic_counts(const std::string& database_path);
+
+} // namespace agg
