@@ -107,9 +107,11 @@ public:
   /// Registers a subscriber to `topics`; nullptr when the hub is full or closed.
   std::unique_ptr<subscription> subscribe(std::vector<std::string> topics);
 
-  /// True while anybody listens: the writer builds nothing for an empty hub.
+  /// True while anybody listens: the writer builds nothing for an empty hub. Sequentially
+  /// consistent (a plain load on x86): a subscriber that registered before the writer's
+  /// commit must be seen, or it would miss an event it will not find in its own store read.
   bool has_subscribers() const {
-    return count_.load(std::memory_order_relaxed) > 0;
+    return count_.load() > 0;
   }
 
   /// Hands events that are committed, in seq order, to every interested subscriber.

@@ -250,3 +250,16 @@ TEST_CASE("SIGTERM ends open subscribe streams at once instead of waiting for th
   CHECK(status.elapsed < std::chrono::seconds(15)); // generous: a heartbeat wait would be 60 s
   CHECK(poll_until([&] { return sub->finished(); }));
 }
+
+TEST_CASE("with a read token, GET /subscribe needs it", "[subscribe][auth]") {
+  agg::test::server_options options;
+  options.extra_args = {"--heartbeat-ms", "100"};
+  options.env = {{"EVENT_AGGREGATOR_READ_TOKEN", "subscribe-secret-1"}};
+  server_process s{options};
+  s.start();
+  CHECK(require_error(s.get("/subscribe?topic=t"), 401, "unauthorized")
+        == "this route needs an Authorization: Bearer <token> header");
+  CHECK(metric(s, "event_aggregator_subscribers") == 0); // refused before registering
+  auto sub = open_stream(s, "/subscribe?topic=t", {{"Authorization", "Bearer subscribe-secret-1"}});
+  CHECK(metric(s, "event_aggregator_subscribers") == 1);
+}

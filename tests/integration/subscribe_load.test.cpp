@@ -1,4 +1,5 @@
 #include "subscribe_client.hpp"
+#include "support/build_flavour.hpp"
 #include "support/events.hpp"
 #include "support/server_process.hpp"
 
@@ -131,5 +132,8 @@ TEST_CASE("a stalled subscriber does not hold up publishing and its queue stays 
   CHECK(most_queued <= buffer);
   CHECK(metric(s, "event_aggregator_subscriber_overflows_total") >= 1);
   CHECK(with_stalled > alone / 10);               // generous sanity, not a speed goal
-  CHECK(rss_after - rss_before < 256 * 1024);     // generous: 40,000 events are ~10 MB
+  if (agg::test::sanitized_build)
+    WARN("sanitizer build: the RSS bound is not checked (ASan's quarantine holds freed memory)");
+  else
+    CHECK(rss_after - rss_before < 256 * 1024); // generous: 40,000 events are ~10 MB
 }
