@@ -157,6 +157,25 @@ TEST_CASE("past --max-connections a new connection gets 503 too_many_connections
   CHECK(server.log_tail().find("connection limit reached") != std::string::npos);
 }
 
+TEST_CASE("an open-file limit too small for --max-connections lowers the cap, with a warning",
+          "[connections]") {
+  agg::test::server_options options;
+  options.extra_args = {"--max-connections", "4096"};
+  options.open_file_limit = 512; // two descriptors per connection after 256 reserved: 128
+  server_process server{options};
+  server.start();
+  auto log = server.log_tail(20000);
+  CHECK(log.find("open file limit 512") != std::string::npos);
+  CHECK(log.find("serving at most 128 connections") != std::string::npos);
+
+  auto held = idle_keep_alive_connections(server.port(), 128);
+  raw_socket extra{server.port()};
+  REQUIRE(extra.send(healthz));
+  auto refused = extra.read_response();
+  CHECK(response_status(refused) == 503);
+  CHECK(nlohmann::json::parse(response_body(refused)).at("error") == "too_many_connections");
+}
+
 TEST_CASE("a client that sends its headers too slowly is disconnected, others are served",
           "[connections]") {
   server_process server{{"--header-timeout-ms", "500"}};

@@ -53,6 +53,7 @@ struct child_plan {
   std::vector<char*> argv;
   std::string log_path;
   std::optional<rlim_t> file_size_limit;
+  std::optional<rlim_t> open_file_limit;
   int output_fd = -1; ///< When >= 0, stdout/stderr go here instead of log_path.
   std::vector<std::pair<std::string, std::string>> env; ///< Set on top of ours.
   std::vector<std::string> env_entries;
@@ -113,6 +114,12 @@ void prepare(child_plan& plan) {
       *plan.file_size_limit, RLIM_INFINITY
     };
     ::setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  if (plan.open_file_limit) {
+    struct rlimit lim {
+      *plan.open_file_limit, *plan.open_file_limit
+    };
+    ::setrlimit(RLIMIT_NOFILE, &lim);
   }
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   static const char msg[] = "execve failed for the server binary\n";
@@ -247,6 +254,7 @@ void server_process::spawn() {
   plan.args.insert(plan.args.end(), options_.extra_args.begin(), options_.extra_args.end());
   plan.log_path = log_path_.string();
   plan.file_size_limit = options_.file_size_limit;
+  plan.open_file_limit = options_.open_file_limit;
   plan.env = options_.env;
   pid_ = fork_child(plan);
 }

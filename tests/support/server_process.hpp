@@ -52,6 +52,9 @@ struct server_options {
   std::optional<rlim_t> file_size_limit;
   /// Environment variables set (or replaced) in the child, e.g. {"EVENT_AGGREGATOR_SHARDS", "2"}.
   std::vector<std::pair<std::string, std::string>> env;
+  // New members go last: tests build this struct positionally.
+  /// RLIMIT_NOFILE for the child, soft and hard alike (so the server cannot raise it).
+  std::optional<rlim_t> open_file_limit{};
 };
 
 /// The real event-aggregator binary (server_binary()) on a free port and a private
