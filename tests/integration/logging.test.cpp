@@ -2,12 +2,15 @@
 
 #include <signal.h>
 
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/events.hpp"
+#include "support/publish_load.hpp"
 #include "support/server_process.hpp"
 
 using agg::test::json;
@@ -178,4 +181,47 @@ TEST_CASE("a failed commit is logged once as an error, and the recovery as info"
   REQUIRE(recovered.is_object());
   CHECK(recovered.at("level") == "info");
   CHECK(recovered.at("failed_commits").get<int>() >= 1);
+}
+
+TEST_CASE("overload refusals are counted in /metrics and logged at most once per 10 s",
+          "[integration][logging][overload]") {
+  server_process server({"--max-inflight-events", "1", "--log-format", "json"});
+  server.start();
+  auto started = std::chrono::steady_clock::now();
+  agg::test::load_options options;
+  options.threads = 8; // with at most one event in flight, concurrent batches get refused
+  options.id_prefix = "ov-";
+  options.single_percent = 0;
+  size_t refused = 0;
+  {
+    agg::test::publish_load load(server, options);
+    for (int i = 0; i < 3000 && load.refused_requests() < 50; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    load.stop();
+    refused = load.refused_requests();
+    CHECK(load.unexpected() == 0);
+  }
+  auto elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(refused >= 50);
+
+  auto metrics = server.get("/metrics").body;
+  std::smatch m;
+  REQUIRE(std::regex_search(metrics, m,
+                            std::regex{R"(\nevent_aggregator_overload_refusals_total (\d+)\n)"}));
+  auto counted = std::stoull(m[1].str());
+  CHECK(counted >= 1);
+  CHECK(counted <= refused); // refused also holds any other 503 the load saw
+
+  REQUIRE(server.stop_with(SIGTERM).code == 0);
+  auto lines = json_lines(server);
+  std::vector<json> warnings;
+  for (auto& j : lines)
+    if (j.at("msg") == "refusing publishes: overloaded")
+      warnings.push_back(j);
+  INFO("refused " << refused << " in " << elapsed_s << " s; log:\n" << server.log_tail());
+  REQUIRE_FALSE(warnings.empty());
+  CHECK(warnings.size() <= 1 + static_cast<size_t>(elapsed_s / 10));
+  CHECK(warnings[0].at("level") == "warn");
+  CHECK(warnings[0].at("refused") == 1);
+  CHECK(warnings[0].at("max_inflight_events") == 1);
 }
