@@ -15,7 +15,7 @@ bool has_line(const std::string& text, const std::string& line) {
 
 } // namespace
 
-TEST_CASE("requests are counted by route and status; unknown paths share the route other",
+TEST_CASE("requests are counted by route and status, unknown paths share the route other",
           "[metrics]") {
   agg::http_metrics m;
   m.count_request("/publish", 200);

@@ -34,7 +34,7 @@ TEST_CASE("a dropped pending key is forgotten", "[key_table]") {
   CHECK(keys.find_or_add("a", 2).state == state::absent);
 }
 
-TEST_CASE("committed keys leave oldest first; pending keys never leave", "[key_table]") {
+TEST_CASE("committed keys leave oldest first, pending keys never leave", "[key_table]") {
   key_table keys{2};
   auto pending = keys.find_or_add("held", 1);
   for (auto k : {"1", "2", "3"})
