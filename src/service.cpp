@@ -103,6 +103,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.max_page = cfg.max_page;
   routes.access_log = cfg.access_log;
   routes.max_body_bytes = cfg.max_body_bytes;
+  svc->bodies_ = std::make_unique<body_budget>(cfg.max_body_memory);
+  routes.bodies = svc->bodies_.get();
   routes.database_path = cfg.database_path();
   routes.hub = svc->hub_;
   routes.sse.heartbeat = std::chrono::milliseconds(cfg.heartbeat_ms);

@@ -11,6 +11,7 @@
 #include "actors/actors.hpp"
 #include "core/config.hpp"
 #include "core/runtime_metrics.hpp"
+#include "http/body_budget.hpp"
 
 namespace agg {
 
@@ -59,6 +60,7 @@ private:
   std::unique_ptr<actor_bridge> bridge_;
   std::shared_ptr<subscription_hub> hub_;
   std::unique_ptr<http_metrics> metrics_; ///< Before http_, so it outlives the HTTP threads.
+  std::unique_ptr<body_budget> bodies_;    ///< Before http_, for the same reason.
   std::unique_ptr<http_server> http_;
   uint16_t port_ = 0;
   bool stopped_ = false;

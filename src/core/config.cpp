@@ -87,6 +87,9 @@ const std::vector<option_spec>& options() {
      number(&config::cache_capacity, 0, 1u << 30, "cache-capacity")},
     {"max-body-bytes", "largest request body", number(&config::max_body_bytes, 1, 1u << 30,
                                                       "max-body-bytes")},
+    {"max-body-memory", "bytes of publish bodies held in memory at once, all requests "
+                        "together; past it, publishes get 503 overloaded",
+     number(&config::max_body_memory, 1, size_t{1} << 40, "max-body-memory")},
     {"max-events", "most events in one request", number(&config::max_events, 1, 1000000,
                                                         "max-events")},
     {"max-depth", "deepest JSON nesting of a request", number(&config::max_depth, 2, 10000,
@@ -277,6 +280,10 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
       return fail(err);
   if (result.cfg.tls_cert.empty() != result.cfg.tls_key.empty())
     return fail("options --tls-cert and --tls-key go together: give both or neither");
+  if (result.cfg.max_body_memory < result.cfg.max_body_bytes)
+    return fail("option --max-body-memory (" + std::to_string(result.cfg.max_body_memory)
+                + ") is below --max-body-bytes (" + std::to_string(result.cfg.max_body_bytes)
+                + "): a body of the allowed size could never be read");
   auto lookup = [&env](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -327,7 +334,8 @@ std::string describe(const config& cfg) {
       << "\nmax-connections = " << cfg.max_connections
       << "\nheader-timeout-ms = " << cfg.header_timeout_ms
       << "\nactor-threads = " << cfg.actor_threads << "\ncache-capacity = " << cfg.cache_capacity
-      << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-events = " << cfg.max_events
+      << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-body-memory = "
+      << cfg.max_body_memory << "\nmax-events = " << cfg.max_events
       << "\nmax-depth = " << cfg.max_depth << "\nmax-topic-bytes = " << cfg.max_topic_bytes
       << "\nmax-event-id-bytes = " << cfg.max_event_id_bytes
       << "\nmax-source-bytes = " << cfg.max_source_bytes << "\nmax-page = " << cfg.max_page

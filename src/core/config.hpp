@@ -29,6 +29,7 @@ struct config {
   size_t actor_threads = 0; ///< 0: one per hardware thread.
   size_t cache_capacity = 262144;
   size_t max_body_bytes = 16u << 20;
+  size_t max_body_memory = 256u << 20; ///< Publish bodies in memory at once, all together.
   size_t max_events = 10000;
   size_t max_depth = 64;
   size_t max_topic_bytes = 1024;

@@ -124,6 +124,8 @@ std::string render_metrics(const metrics_inputs& in, const http_metrics& http) {
   family(out, "inflight_events", "gauge",
          "Events accepted and not yet answered (limit: --max-inflight-events).",
          in.inflight_events);
+  family(out, "request_body_bytes", "gauge",
+         "Bytes of publish bodies held in memory (limit: --max-body-memory).", in.body_bytes);
   family(out, "store_size_bytes", "gauge", "Bytes of events.db and its write-ahead log.",
          in.store_size_bytes);
   family(out, "subscribers", "gauge", "Open GET /subscribe streams (limit: --max-subscribers).",

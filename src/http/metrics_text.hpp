@@ -23,6 +23,7 @@ inline constexpr const char* metrics_prefix = "event_aggregator_";
 struct metrics_inputs {
   stats_snapshot stats;
   size_t inflight_events = 0;
+  size_t body_bytes = 0; ///< Publish bodies held in memory (see body_budget).
   uint64_t store_size_bytes = 0;
   subscription_hub::counters subscriptions;
   const runtime_metrics* runtime = nullptr; ///< Null: those families are left out.

@@ -1,5 +1,7 @@
 #include "http/ops_routes.hpp"
 
+#include "http/body_budget.hpp"
+
 #include <chrono>
 #include <optional>
 
@@ -32,6 +34,7 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
   metrics_inputs in;
   in.stats = std::move(*stats);
   in.inflight_events = ctx.bridge->inflight_events();
+  in.body_bytes = ctx.bodies ? ctx.bodies->in_use() : 0;
   in.store_size_bytes = store_size_bytes(ctx.database_path);
   if (ctx.hub)
     in.subscriptions = ctx.hub->snapshot();

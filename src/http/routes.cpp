@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include "core/errors.hpp"
+#include "http/body_budget.hpp"
 #include "core/log.hpp"
 #include "http/error_mapping.hpp"
 #include "http/json_codec.hpp"
@@ -75,18 +76,46 @@ void handle_publish(const route_context& ctx, const httplib::Request& req,
   // Reading the body ourselves keeps httplib from treating it as a form: for the
   // x-www-form-urlencoded type that `curl -d` sends, it would refuse bodies over 8 KB.
   std::string body;
-  if (auto length = req.get_header_value<uint64_t>("Content-Length"); length <= ctx.max_body_bytes)
-    body.reserve(length);
+  // The body draws on the budget of all bodies in memory (--max-body-memory) until decoded;
+  // a declared length is taken up front, a chunked body as it arrives.
+  body_budget::lease held{*ctx.bodies};
+  size_t held_bytes = 0;
+  bool over_budget = false;
+  if (auto length = req.get_header_value<uint64_t>("Content-Length"); length <= ctx.max_body_bytes) {
+    if (held.grow(length)) {
+      held_bytes = length;
+      body.reserve(length);
+    } else {
+      over_budget = true;
+    }
+  }
   bool too_large = false;
-  bool complete = read([&](const char* data, size_t size) {
+  bool complete = !over_budget && read([&](const char* data, size_t size) {
     // httplib checks Content-Length against the limit, but not chunked bodies.
     if (body.size() + size > ctx.max_body_bytes) {
       too_large = true;
       return false;
     }
+    if (body.size() + size > held_bytes) {
+      auto more = body.size() + size - held_bytes;
+      if (!held.grow(more)) {
+        over_budget = true;
+        return false;
+      }
+      held_bytes += more;
+    }
     body.append(data, size);
     return true;
   });
+  if (over_budget) {
+    // The rest of the body is not read, so the connection cannot carry another request.
+    res.set_header("Connection", "close");
+    return reply_error(res, {503, "overloaded", "request bodies being read already hold "
+                                                  + std::to_string(ctx.bodies->in_use())
+                                                  + " bytes of memory (--max-body-memory "
+                                                  + std::to_string(ctx.bodies->limit())
+                                                  + "); retry later"});
+  }
   if (!complete) {
     if (too_large || res.status == 413)
       return reply_error(res, {413, "body_too_large", "the body is larger than "
@@ -95,6 +124,9 @@ void handle_publish(const route_context& ctx, const httplib::Request& req,
     return reply_error(res, {400, "invalid_body", "the body could not be read completely"});
   }
   auto decoded = decode_publish(body, ctx.limits);
+  // The events are copies: give the body's memory back before waiting for the commit.
+  std::string{}.swap(body);
+  held.release();
   if (!decoded.ok())
     return reply_error(res, decoded.error);
   auto outcome = ctx.bridge->publish(std::move(decoded.events));

@@ -20,12 +20,15 @@ struct Response;
 
 namespace agg {
 
+class body_budget;
+
 /// What the handlers need; they keep no state of their own.
 struct route_context {
   actor_bridge* bridge = nullptr;
   publish_limits limits;
   size_t max_page = 10000;
   size_t max_body_bytes = 0;
+  body_budget* bodies = nullptr; ///< Memory of publish bodies being read (--max-body-memory).
   std::string database_path;
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
   http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
