@@ -281,7 +281,7 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
   if (result.cfg.tls_cert.empty() != result.cfg.tls_key.empty())
     return fail("options --tls-cert and --tls-key go together: give both or neither");
   if (result.cfg.max_body_memory < result.cfg.max_body_bytes)
-    return fail("option --max-body-memory (" + std::to_string(result.cfg.max_body_memory)
+    return fail("--max-body-memory (" + std::to_string(result.cfg.max_body_memory)
                 + ") is below --max-body-bytes (" + std::to_string(result.cfg.max_body_bytes)
                 + "): a body of the allowed size could never be read");
   auto lookup = [&env](const char* name) -> const char* {
