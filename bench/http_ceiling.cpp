@@ -1,7 +1,9 @@
 // http_ceiling: how many requests cpp-httplib itself answers on this machine, with no JSON,
 // actors or SQLite behind it. It serves POST /publish with the fixed answer of a one-event
 // publish, reading the body as the server does, on httplib's thread-per-connection model
-// tuned like src/http/http_server.cpp (TCP_NODELAY, long keep-alive, a pool of --threads).
+// tuned like src/http/http_server.cpp (TCP_NODELAY, keep-alive). It keeps httplib's fixed pool
+// of --threads (64): the server's elastic pool gives each connection a thread too, so at
+// bench/run.sh's 64 connections the two serve alike.
 // bench/run.sh loads it like the server, so the gap between the two rows is our own cost.
 //
 // Usage: http_ceiling [--port N] [--threads N]     (port 0, the default, picks a free one)
