@@ -8,25 +8,16 @@
 
 #include "support/events.hpp"
 #include "support/server_process.hpp"
+#include "support/shell.hpp"
 
 using agg::test::json;
 using agg::test::make_event;
 using agg::test::make_events;
+using agg::test::run_shell;
 using agg::test::server_process;
 
 namespace {
 
-/// Runs `command` through the shell; its exit status and stdout.
-std::pair<int, std::string> run_shell(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  std::string output;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
-    output.append(buf, n);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 /// True when chromium is installed; FAILs under CI (install-deps.sh installs it there).
 bool have_chromium() {

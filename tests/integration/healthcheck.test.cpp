@@ -8,7 +8,6 @@
 #include "support/server_process.hpp"
 
 using agg::test::json;
-using agg::test::make_event;
 using agg::test::run_server_binary;
 using agg::test::server_options;
 using agg::test::server_process;
@@ -52,13 +51,8 @@ TEST_CASE("the healthcheck mode exits 1 while the server answers 503 not ready",
   server_process server(options);
   server.start();
   bool failed = false;
-  for (int request = 0; request < 40 && !failed; ++request) {
-    json batch = json::array();
-    for (int i = 0; i < 4; ++i)
-      batch.push_back(make_event("heavy", std::to_string(request) + "-" + std::to_string(i),
-                                 json{{"blob", std::string(32 * 1024, 'x')}}));
-    failed = server.post_json("/publish", batch).status == 503;
-  }
+  for (int request = 0; request < 40 && !failed; ++request)
+    failed = server.post_json("/publish", agg::test::heavy_batch(request)).status == 503;
   REQUIRE(failed);
   server.set_file_size_limit(1); // no write can succeed, not even the readiness probe's
   auto run = run_server_binary({"--healthcheck", "--port", std::to_string(server.port())});

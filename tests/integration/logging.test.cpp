@@ -159,13 +159,8 @@ TEST_CASE("a failed commit is logged once as an error, and the recovery as info"
   server_process server(options);
   server.start();
   bool failed = false;
-  for (int request = 0; request < 40 && !failed; ++request) {
-    json batch = json::array();
-    for (int i = 0; i < 4; ++i)
-      batch.push_back(make_event("heavy", std::to_string(request) + "-" + std::to_string(i),
-                                 json{{"blob", std::string(32 * 1024, 'x')}}));
-    failed = server.post_json("/publish", batch).status == 503;
-  }
+  for (int request = 0; request < 40 && !failed; ++request)
+    failed = server.post_json("/publish", agg::test::heavy_batch(request)).status == 503;
   REQUIRE(failed);
   server.set_file_size_limit(RLIM_INFINITY);
   agg::test::publish_ok(server, make_event("after", "a-1"));

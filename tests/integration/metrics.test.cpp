@@ -9,6 +9,7 @@
 
 #include "support/events.hpp"
 #include "support/server_process.hpp"
+#include "support/shell.hpp"
 
 using agg::test::json;
 using agg::test::make_event;
@@ -46,15 +47,7 @@ std::optional<std::pair<int, std::string>> promtool_check(const std::string& tex
   agg::test::temp_dir dir;
   auto path = dir / "metrics.txt";
   std::ofstream{path} << text;
-  auto cmd = "promtool check metrics < '" + path.string() + "' 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string output;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
-    output.append(buf, n);
-  int status = ::pclose(pipe);
-  return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, output);
+  return agg::test::run_shell("promtool check metrics < '" + path.string() + "' 2>&1");
 }
 
 /// Scrapes until sample `key` reaches `at_least` (a request is counted just after its answer

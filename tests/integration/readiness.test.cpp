@@ -36,10 +36,7 @@ TEST_CASE("GET /readyz is 503 while the store takes no writes and ready again wi
   json failed;
   // 40 requests of 128 KiB are 5 MiB, far over the limit.
   for (int request = 0; request < 40 && failed.is_null(); ++request) {
-    json batch = json::array();
-    for (int i = 0; i < 4; ++i)
-      batch.push_back(make_event("heavy", std::to_string(request) + "-" + std::to_string(i),
-                                 json{{"blob", std::string(32 * 1024, 'x')}}));
+    auto batch = agg::test::heavy_batch(request);
     auto r = server.post_json("/publish", batch);
     if (r.status != 200) {
       REQUIRE(agg::test::check_error(r, 503, "storage_unavailable"));

@@ -40,6 +40,16 @@ inline json make_events(const std::string& topic, const std::string& prefix, int
   return batch;
 }
 
+/// Four events of 32 KiB each on topic "heavy" (ids "<request>-0".."-3"): a few such batches
+/// fill a store whose process may write only 1 MiB (server_options::file_size_limit).
+inline json heavy_batch(int request) {
+  json batch = json::array();
+  for (int i = 0; i < 4; ++i)
+    batch.push_back(make_event("heavy", std::to_string(request) + "-" + std::to_string(i),
+                               json{{"blob", std::string(32 * 1024, 'x')}}));
+  return batch;
+}
+
 /// The parts of a `Link: </events?topic=T&after=S&limit=L>; rel="next"` header.
 struct next_link {
   std::string path;  ///< The URL between < and >, to GET as is.
