@@ -6,6 +6,12 @@ publish_ticket::publish_ticket(size_t parts, uint64_t received)
   : remaining_(parts), received_(received) {
 }
 
+publish_ticket::~publish_ticket() {
+  // Parts left unreported (actors stopping) hold their events no longer either.
+  if (inflight_ && remaining_.load(std::memory_order_acquire) != 0)
+    inflight_->fetch_sub(inflight_n_);
+}
+
 std::future<publish_outcome> publish_ticket::outcome() {
   return promise_.get_future();
 }
@@ -21,6 +27,10 @@ void publish_ticket::part_done(uint64_t unique, uint64_t duplicates, caf::error 
   // acq_rel: the last part sees every other part's writes, error_ included.
   if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return;
+  // Every part is resolved, so the writer is done with the events: release them before the
+  // answer, so that a client that gets its 200 finds them no longer counted.
+  if (inflight_)
+    inflight_->fetch_sub(inflight_n_);
   publish_outcome result;
   result.received = received_;
   result.unique = unique_.load(std::memory_order_relaxed);

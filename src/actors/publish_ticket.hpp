@@ -22,6 +22,18 @@ struct publish_outcome {
 class publish_ticket {
 public:
   publish_ticket(size_t parts, uint64_t received);
+  ~publish_ticket();
+
+  publish_ticket(const publish_ticket&) = delete;
+  publish_ticket& operator=(const publish_ticket&) = delete;
+
+  /// Subtracts `n` from `counter` once every part is reported (after the commit, even when
+  /// the requester stopped waiting: a timeout), or when the ticket dies unreported. So a count
+  /// of events in flight keeps counting them while they still wait for the writer.
+  void release_on_end(std::atomic<size_t>& counter, size_t n) {
+    inflight_ = &counter;
+    inflight_n_ = n;
+  }
 
   /// The future of the outcome; call once.
   std::future<publish_outcome> outcome();
@@ -37,6 +49,8 @@ private:
   caf::error error_; // Written only by the part that flipped failed_.
   uint64_t received_;
   std::promise<publish_outcome> promise_;
+  std::atomic<size_t>* inflight_ = nullptr;
+  size_t inflight_n_ = 0;
 };
 
 } // namespace agg

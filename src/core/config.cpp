@@ -104,7 +104,7 @@ const std::vector<option_spec>& options() {
                                                         "max-page")},
     {"commit-max-events", "most events in one group commit",
      number(&config::commit_max_events, 1, 1000000, "commit-max-events")},
-    {"max-inflight-events", "events accepted but not yet answered, all requests together; "
+    {"max-inflight-events", "events accepted but not yet committed, all requests together; "
                             "past it, publishes get 503 overloaded",
      number(&config::max_inflight_events, 1, 100000000, "max-inflight-events")},
     {"publish-timeout-ms", "how long a publish waits for its commit before a 503",

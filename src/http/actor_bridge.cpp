@@ -41,13 +41,6 @@ publish_outcome actor_bridge::publish(event_batch events) {
                                  + std::to_string(max_inflight_events_) + "); retry shortly");
     return outcome;
   }
-  struct release_on_return {
-    std::atomic<size_t>& counter;
-    size_t n;
-    ~release_on_return() {
-      counter.fetch_sub(n);
-    }
-  } release{inflight_events_, received};
   std::vector<event_batch> parts(shards_.size());
   for (auto& e : events) {
     auto& part = parts[shard_of(e.topic)];
@@ -59,6 +52,10 @@ publish_outcome actor_bridge::publish(event_batch events) {
   // A promise/future rather than a scoped_actor: CAF 0.17 never cancels request
   // timeouts, so long-lived blocking actors fill up with stale timeout messages.
   auto ticket = std::make_shared<publish_ticket>(used, received);
+  // Counted until every shard reported its part (after the commit), not until this call
+  // returns: a request that times out leaves its events queued at the writer, and they must
+  // keep counting against the cap, or each timeout period could queue one more cap's worth.
+  ticket->release_on_end(inflight_events_, received);
   auto future = ticket->outcome();
   for (size_t i = 0; i < parts.size(); ++i)
     if (!parts[i].empty())

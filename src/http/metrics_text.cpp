@@ -122,7 +122,7 @@ std::string render_metrics(const metrics_inputs& in, const http_metrics& http) {
   family(out, "uptime_seconds", "gauge", "Seconds since this process started.",
          in.stats.uptime_seconds);
   family(out, "inflight_events", "gauge",
-         "Events accepted and not yet answered (limit: --max-inflight-events).",
+         "Events accepted and not yet committed or refused (limit: --max-inflight-events).",
          in.inflight_events);
   family(out, "request_body_bytes", "gauge",
          "Bytes of publish bodies held in memory (limit: --max-body-memory).", in.body_bytes);

@@ -101,3 +101,43 @@ TEST_CASE("the bridge refuses work past the in-flight limit and admits it again 
                  caf::actor_cast<caf::actor>(writer)})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a publish that timed out keeps its events counted until the writer is done",
+          "[bridge]") {
+  agg::test::temp_dir dir;
+  auto real = agg::sqlite_event_store::open((dir / "events.db").string(), agg::sync_mode::normal);
+  REQUIRE(real);
+  auto store = std::make_shared<gated_store>(std::move(*real));
+  auto entered = store->entered.get_future();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
+                                         std::shared_ptr<agg::subscription_hub>{},
+                                         std::shared_ptr<agg::runtime_metrics>{});
+  auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
+  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100},
+                         std::shared_ptr<agg::runtime_metrics>{});
+  {
+    agg::runtime_metrics counted;
+    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::milliseconds(50), 10, writer,
+                             &counted};
+    auto first = std::async(std::launch::async, [&] { return bridge.publish(events("a", 8)); });
+    entered.wait(); // its commit is held at the store
+    auto timed_out = first.get();
+    CHECK(agg::agg_code(timed_out.error) == static_cast<uint8_t>(agg::ec::timeout));
+    // The 8 events still wait for the writer: they count, so the cap still refuses.
+    CHECK(bridge.inflight_events() == 8);
+    auto refused = bridge.publish(events("b", 3));
+    CHECK(agg::agg_code(refused.error) == static_cast<uint8_t>(agg::ec::overloaded));
+    store->gate.set_value();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (bridge.inflight_events() != 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    CHECK(bridge.inflight_events() == 0);
+    auto again = bridge.publish(events("b", 3));
+    CHECK_FALSE(again.error);
+  }
+  for (auto h : {caf::actor_cast<caf::actor>(shard), caf::actor_cast<caf::actor>(stats),
+                 caf::actor_cast<caf::actor>(writer)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+}
