@@ -135,6 +135,10 @@ run_cell() {
   local hwm stats
   hwm=$(proc_status_kb "$SERVER_PID" VmHWM)
   stats=$(curl -sf --max-time 5 "$url/stats")
+  # Which refusals the cell saw, if any: wrk counts non-2xx answers without their status.
+  local refusals
+  refusals=$(curl -sf --max-time 5 "$url/metrics" \
+    | awk '/^event_aggregator_overload_refusals_total / { print $2 }')
   stop_server
 
   local dur server_cpu
@@ -158,7 +162,8 @@ run_cell() {
   echo "cell key=$key conns=$conns batch=$batch ids=$ids dup_ratio=$dup $WRK_LINE" \
     "server_vmhwm_kb=$hwm server_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
     "server_cpu_pct=$server_cpu server_cpu_us_per_event=${R[$key,sus]} wrk_cpu_us_per_event=${R[$key,wus]} wrk_cpu_s=$WRK_CPU_S wrk_cpu_pct_of_core=${R[$key,wcpu]}" \
-    "stored_unique=${R[$key,unique]} stored_duplicates=${R[$key,dups]}" >>"$RAW"
+    "stored_unique=${R[$key,unique]} stored_duplicates=${R[$key,dups]}" \
+    "overload_refusals_incl_warmup=${refusals:-unknown}" >>"$RAW"
   log "cell $key: $(human "${R[$key,rps]}") req/s, $(human "${R[$key,eps]}") events/s," \
     "p99 ${R[$key,p99]} ms, errors ${R[$key,err]}, RSS ${R[$key,hwm]} MiB," \
     "server CPU ${server_cpu}%, wrk CPU ${R[$key,wcpu]}% of a core"
