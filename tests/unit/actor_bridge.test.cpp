@@ -54,27 +54,53 @@ agg::event_batch events(const std::string& prefix, int n) {
   return out;
 }
 
+/// A gated store behind real actors (writer, stats, one shard) on a real actor system,
+/// stopped again at the end of the test.
+struct bridge_rig {
+  agg::test::temp_dir dir;
+  std::shared_ptr<gated_store> store;
+  std::future<void> entered; ///< Ready once the first commit is held at the gate.
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  agg::writer_actor writer;
+  agg::stats_actor stats;
+  agg::dedup_shard_actor shard;
+
+  bridge_rig() {
+    auto real =
+      agg::sqlite_event_store::open((dir / "events.db").string(), agg::sync_mode::normal);
+    REQUIRE(real);
+    store = std::make_shared<gated_store>(std::move(*real));
+    entered = store->entered.get_future();
+    writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
+                                      std::shared_ptr<agg::subscription_hub>{},
+                                      std::shared_ptr<agg::runtime_metrics>{});
+    stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
+    shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100},
+                      std::shared_ptr<agg::runtime_metrics>{});
+  }
+
+  ~bridge_rig() {
+    for (auto h : {caf::actor_cast<caf::actor>(shard), caf::actor_cast<caf::actor>(stats),
+                   caf::actor_cast<caf::actor>(writer)})
+      caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  }
+};
+
 } // namespace
 
 TEST_CASE("the bridge refuses work past the in-flight limit and admits it again after",
           "[bridge]") {
-  agg::test::temp_dir dir;
-  auto real = agg::sqlite_event_store::open((dir / "events.db").string(), agg::sync_mode::normal);
-  REQUIRE(real);
-  auto store = std::make_shared<gated_store>(std::move(*real));
-  auto entered = store->entered.get_future();
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
-                                         std::shared_ptr<agg::subscription_hub>{},
-                                         std::shared_ptr<agg::runtime_metrics>{});
-  auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
-  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100}, std::shared_ptr<agg::runtime_metrics>{});
+  bridge_rig rig;
+  auto& store = rig.store;
+  auto& sys = rig.sys;
+  auto& writer = rig.writer;
+  auto& stats = rig.stats;
   {
     agg::runtime_metrics counted;
-    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::seconds(30), 10, writer, &counted};
+    agg::actor_bridge bridge{sys, {rig.shard}, stats, std::chrono::seconds(30), 10, writer, &counted};
     auto first = std::async(std::launch::async, [&] { return bridge.publish(events("a", 8)); });
-    entered.wait(); // The first request's commit is under way and held.
+    rig.entered.wait(); // The first request's commit is under way and held.
     CHECK_FALSE(bridge.overloaded_within(std::chrono::hours(1)));
     auto refused = bridge.publish(events("b", 3));
     CHECK(bridge.overloaded_within(std::chrono::hours(1)));
@@ -97,32 +123,21 @@ TEST_CASE("the bridge refuses work past the in-flight limit and admits it again 
       CHECK(big.unique == 25);
     }
   }
-  for (auto h : {caf::actor_cast<caf::actor>(shard), caf::actor_cast<caf::actor>(stats),
-                 caf::actor_cast<caf::actor>(writer)})
-    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("a publish that timed out keeps its events counted until the writer is done",
           "[bridge]") {
-  agg::test::temp_dir dir;
-  auto real = agg::sqlite_event_store::open((dir / "events.db").string(), agg::sync_mode::normal);
-  REQUIRE(real);
-  auto store = std::make_shared<gated_store>(std::move(*real));
-  auto entered = store->entered.get_future();
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  auto writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
-                                         std::shared_ptr<agg::subscription_hub>{},
-                                         std::shared_ptr<agg::runtime_metrics>{});
-  auto stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
-  auto shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100},
-                         std::shared_ptr<agg::runtime_metrics>{});
+  bridge_rig rig;
+  auto& store = rig.store;
+  auto& sys = rig.sys;
+  auto& writer = rig.writer;
+  auto& stats = rig.stats;
   {
     agg::runtime_metrics counted;
-    agg::actor_bridge bridge{sys, {shard}, stats, std::chrono::milliseconds(50), 10, writer,
+    agg::actor_bridge bridge{sys, {rig.shard}, stats, std::chrono::milliseconds(50), 10, writer,
                              &counted};
     auto first = std::async(std::launch::async, [&] { return bridge.publish(events("a", 8)); });
-    entered.wait(); // its commit is held at the store
+    rig.entered.wait(); // its commit is held at the store
     auto timed_out = first.get();
     CHECK(agg::agg_code(timed_out.error) == static_cast<uint8_t>(agg::ec::timeout));
     // The 8 events still wait for the writer: they count, so the cap still refuses.
@@ -137,7 +152,4 @@ TEST_CASE("a publish that timed out keeps its events counted until the writer is
     auto again = bridge.publish(events("b", 3));
     CHECK_FALSE(again.error);
   }
-  for (auto h : {caf::actor_cast<caf::actor>(shard), caf::actor_cast<caf::actor>(stats),
-                 caf::actor_cast<caf::actor>(writer)})
-    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
