@@ -172,8 +172,10 @@ void service::stop() {
   shards_.clear();
   stats_ = nullptr;
   writer_ = nullptr;
-  bridge_.reset();
+  // The bridge goes after the actors: a ticket still queued at a stopping actor (a publish
+  // that timed out) reports to the bridge's counters, or its callback, when it dies.
   sys_->await_all_actors_done();
+  bridge_.reset();
   log_info("shutdown: actors stopped, store closed; stopped");
 }
 

@@ -1,5 +1,7 @@
 #include "actors/publish_ticket.hpp"
 
+#include "core/errors.hpp"
+
 namespace agg {
 
 publish_ticket::publish_ticket(size_t parts, uint64_t received)
@@ -8,8 +10,17 @@ publish_ticket::publish_ticket(size_t parts, uint64_t received)
 
 publish_ticket::~publish_ticket() {
   // Parts left unreported (actors stopping) hold their events no longer either.
-  if (inflight_ && remaining_.load(std::memory_order_acquire) != 0)
+  if (remaining_.load(std::memory_order_acquire) == 0)
+    return;
+  if (inflight_)
     inflight_->fetch_sub(inflight_n_);
+  // A waiting future sees the broken promise; a callback needs to be told.
+  if (done_) {
+    publish_outcome result;
+    result.received = received_;
+    result.error = make_error(ec::shutting_down, "the service is shutting down");
+    done_(std::move(result));
+  }
 }
 
 std::future<publish_outcome> publish_ticket::outcome() {
@@ -36,7 +47,10 @@ void publish_ticket::part_done(uint64_t unique, uint64_t duplicates, caf::error 
   result.unique = unique_.load(std::memory_order_relaxed);
   result.duplicates = duplicates_.load(std::memory_order_relaxed);
   result.error = std::move(error_);
-  promise_.set_value(std::move(result));
+  if (done_)
+    done_(std::move(result));
+  else
+    promise_.set_value(std::move(result));
 }
 
 } // namespace agg

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 
 #include <caf/error.hpp>
@@ -35,8 +36,15 @@ public:
     inflight_n_ = n;
   }
 
-  /// The future of the outcome; call once.
+  /// The future of the outcome; call once, and not together with on_outcome().
   std::future<publish_outcome> outcome();
+
+  /// Calls `done` with the outcome instead of fulfilling a future, on the thread of the last
+  /// part (an actor's), or with ec::shutting_down when the ticket dies unreported. Call once,
+  /// before any part can be reported; `done` must not block.
+  void on_outcome(std::function<void(publish_outcome)> done) {
+    done_ = std::move(done);
+  }
 
   /// Reports one part; safe from any thread, exactly once per part.
   void part_done(uint64_t unique, uint64_t duplicates, caf::error error = {});
@@ -49,6 +57,7 @@ private:
   caf::error error_; // Written only by the part that flipped failed_.
   uint64_t received_;
   std::promise<publish_outcome> promise_;
+  std::function<void(publish_outcome)> done_; ///< Set: used instead of promise_.
   std::atomic<size_t>* inflight_ = nullptr;
   size_t inflight_n_ = 0;
 };

@@ -28,43 +28,64 @@ size_t actor_bridge::shard_of(const std::string& topic) const {
   return std::hash<std::string>{}(topic) % shards_.size();
 }
 
-publish_outcome actor_bridge::publish(event_batch events) {
-  auto received = events.size();
-  publish_outcome outcome;
+caf::error actor_bridge::admit(size_t received) {
   // A request alone is always admitted, so one larger than the limit still gets through.
   auto before = inflight_events_.fetch_add(received);
   if (before > 0 && before + received > max_inflight_events_) {
     inflight_events_.fetch_sub(received);
     note_refusal(before);
-    outcome.error = make_error(ec::overloaded,
-                               "too many events in flight (--max-inflight-events "
-                                 + std::to_string(max_inflight_events_) + "); retry shortly");
-    return outcome;
+    return make_error(ec::overloaded, "too many events in flight (--max-inflight-events "
+                                        + std::to_string(max_inflight_events_)
+                                        + "); retry shortly");
   }
+  return caf::none;
+}
+
+std::shared_ptr<publish_ticket> actor_bridge::make_ticket(const event_batch& events) {
+  std::vector<bool> used(shards_.size());
+  for (auto& e : events)
+    used[shard_of(e.topic)] = true;
+  size_t parts = 0;
+  for (bool u : used)
+    parts += u ? 1 : 0;
+  auto ticket = std::make_shared<publish_ticket>(parts, events.size());
+  // Counted until every shard reported its part (after the commit), not until the answer:
+  // a request that times out leaves its events queued at the writer, and they must keep
+  // counting against the cap, or each timeout period could queue one more cap's worth.
+  ticket->release_on_end(inflight_events_, events.size());
+  return ticket;
+}
+
+void actor_bridge::dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket) {
   std::vector<event_batch> parts(shards_.size());
   for (auto& e : events) {
     auto& part = parts[shard_of(e.topic)];
     part.push_back(std::move(e));
   }
-  size_t used = 0;
-  for (auto& part : parts)
-    used += part.empty() ? 0 : 1;
-  // A promise/future rather than a scoped_actor: CAF 0.17 never cancels request
-  // timeouts, so long-lived blocking actors fill up with stale timeout messages.
-  auto ticket = std::make_shared<publish_ticket>(used, received);
-  // Counted until every shard reported its part (after the commit), not until this call
-  // returns: a request that times out leaves its events queued at the writer, and they must
-  // keep counting against the cap, or each timeout period could queue one more cap's worth.
-  ticket->release_on_end(inflight_events_, received);
-  auto future = ticket->outcome();
   for (size_t i = 0; i < parts.size(); ++i)
     if (!parts[i].empty())
       caf::anon_send(shards_[i], publish_atom::value, publish_part{std::move(parts[i]), ticket});
-  ticket.reset();
+}
+
+caf::error actor_bridge::timeout_error() const {
+  return make_error(ec::timeout, "the commit was not confirmed within "
+                                   + std::to_string(publish_timeout_.count())
+                                   + " ms (--publish-timeout-ms); retrying is safe");
+}
+
+publish_outcome actor_bridge::publish(event_batch events) {
+  publish_outcome outcome;
+  if (auto refused = admit(events.size())) {
+    outcome.error = std::move(refused);
+    return outcome;
+  }
+  // A promise/future rather than a scoped_actor: CAF 0.17 never cancels request
+  // timeouts, so long-lived blocking actors fill up with stale timeout messages.
+  auto ticket = make_ticket(events);
+  auto future = ticket->outcome();
+  dispatch(std::move(events), std::move(ticket));
   if (future.wait_for(publish_timeout_) != std::future_status::ready) {
-    outcome.error = make_error(ec::timeout, "the commit was not confirmed within "
-                                              + std::to_string(publish_timeout_.count())
-                                              + " ms (--publish-timeout-ms); retrying is safe");
+    outcome.error = timeout_error();
     return outcome;
   }
   try {
@@ -76,6 +97,24 @@ publish_outcome actor_bridge::publish(event_batch events) {
     outcome.error = make_error(ec::shutting_down, "the service is shutting down");
     return outcome;
   }
+}
+
+bool actor_bridge::publish_async(event_batch events,
+                                 std::function<void(publish_outcome)> done) {
+  if (auto refused = admit(events.size())) {
+    publish_outcome outcome;
+    outcome.received = events.size();
+    outcome.error = std::move(refused);
+    done(std::move(outcome));
+    return false;
+  }
+  auto ticket = make_ticket(events);
+  ticket->on_outcome([this, done = std::move(done)](publish_outcome outcome) {
+    note_commit(outcome);
+    done(std::move(outcome));
+  });
+  dispatch(std::move(events), std::move(ticket));
+  return true;
 }
 
 void actor_bridge::note_commit(const publish_outcome& outcome) {

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -23,6 +25,20 @@ public:
   /// Routes the events to their shards and blocks until all are durable or failed;
   /// refuses (ec::overloaded) when the events in flight would pass the limit.
   publish_outcome publish(event_batch events);
+
+  /// publish() without waiting: `done` gets the outcome on an actor's thread once all parts
+  /// are durable or failed, or at once on this thread (returning false) when refused as
+  /// overloaded. It never gets ec::timeout: the caller times the request itself, with
+  /// publish_timeout() and timeout_error(). `done` must not block.
+  bool publish_async(event_batch events, std::function<void(publish_outcome)> done);
+
+  /// --publish-timeout-ms.
+  std::chrono::milliseconds publish_timeout() const {
+    return publish_timeout_;
+  }
+
+  /// The error a publish that outlived publish_timeout() is answered with.
+  caf::error timeout_error() const;
 
   /// The current counters, or an error when the stats actor does not answer in `timeout`.
   caf::expected<stats_snapshot> stats(std::chrono::milliseconds timeout = std::chrono::seconds(5));
@@ -71,6 +87,15 @@ private:
   std::atomic<int64_t> last_refusal_ns_{0};
   std::atomic<int64_t> last_refusal_log_ns_{0};
   std::atomic<uint64_t> refusals_unlogged_{0};
+
+  // Counts `received` events in flight, or refuses them (ec::overloaded) past the limit.
+  caf::error admit(size_t received);
+
+  // A ticket for `events` that keeps them counted in flight until every part is reported.
+  std::shared_ptr<publish_ticket> make_ticket(const event_batch& events);
+
+  // Sends each shard its part of `events`, all reporting to `ticket`.
+  void dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket);
 
   // Counts a refusal and logs, rate-limited, that publishes are being refused.
   void note_refusal(size_t inflight);

@@ -75,26 +75,32 @@ void note_request_started() {
   request_started = std::chrono::steady_clock::now();
 }
 
+void note_answer(http_metrics* metrics, bool access, const httplib::Request& req,
+                 const httplib::Response& res,
+                 std::optional<std::chrono::steady_clock::time_point> started) {
+  if (metrics)
+    metrics->count_request(req.path, res.status);
+  if (!access)
+    return;
+  std::optional<std::chrono::nanoseconds> took;
+  if (started)
+    took = std::chrono::steady_clock::now() - *started;
+  if (current_log_format() == log_format::json) {
+    log_fields fields{{"remote", req.remote_addr}, {"method", req.method},
+                      {"target", req.target}, {"status", res.status}};
+    if (took)
+      fields.emplace_back("duration_ms", std::chrono::duration<double, std::milli>(*took).count());
+    return log_info("access", fields);
+  }
+  log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
+}
+
 httplib::Logger request_logger(const route_context& ctx) {
   return [metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
                                                           const httplib::Response& res) {
-    if (metrics)
-      metrics->count_request(req.path, res.status);
-    if (!access)
-      return;
-    std::optional<std::chrono::nanoseconds> took;
-    if (request_started)
-      took = std::chrono::steady_clock::now() - *request_started;
+    auto started = request_started;
     request_started.reset();
-    if (current_log_format() == log_format::json) {
-      log_fields fields{{"remote", req.remote_addr}, {"method", req.method},
-                        {"target", req.target}, {"status", res.status}};
-      if (took)
-        fields.emplace_back("duration_ms",
-                            std::chrono::duration<double, std::milli>(*took).count());
-      return log_info("access", fields);
-    }
-    log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
+    note_answer(metrics, access, req, res, started);
   };
 }
 

@@ -16,4 +16,10 @@ void reply_error(httplib::Response& res, const request_error& err) {
   res.set_content(encode_error(err.code, err.message), json_type);
 }
 
+void reply_publish(httplib::Response& res, const publish_outcome& outcome) {
+  if (outcome.error)
+    return reply_error(res, map_error(outcome.error));
+  res.set_content(encode_publish_answer(outcome), json_type);
+}
+
 } // namespace agg

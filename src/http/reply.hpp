@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/publish_ticket.hpp"
 #include "http/request_error.hpp"
 
 namespace httplib {
@@ -13,5 +14,9 @@ inline constexpr const char* json_type = "application/json";
 
 /// Writes `err` as the error body, with Retry-After where the status calls for one.
 void reply_error(httplib::Response& res, const request_error& err);
+
+/// Writes the answer to a publish that reached the actors: 200 with the counts, or the
+/// error's status and body.
+void reply_publish(httplib::Response& res, const publish_outcome& outcome);
 
 } // namespace agg

@@ -129,10 +129,7 @@ void handle_publish(const route_context& ctx, const httplib::Request& req,
   held.release();
   if (!decoded.ok())
     return reply_error(res, decoded.error);
-  auto outcome = ctx.bridge->publish(std::move(decoded.events));
-  if (outcome.error)
-    return reply_error(res, map_error(outcome.error));
-  res.set_content(encode_publish_answer(outcome), json_type);
+  reply_publish(res, ctx.bridge->publish(std::move(decoded.events)));
 }
 
 // Streams every event of the topic as one JSON array, a page at a time.

@@ -1,6 +1,7 @@
 #include "http/actor_bridge.hpp"
 
 #include <future>
+#include <optional>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -151,5 +152,31 @@ TEST_CASE("a publish that timed out keeps its events counted until the writer is
     CHECK(bridge.inflight_events() == 0);
     auto again = bridge.publish(events("b", 3));
     CHECK_FALSE(again.error);
+  }
+}
+
+TEST_CASE("publish_async calls back after the commit without blocking, and at once when refused",
+          "[bridge]") {
+  bridge_rig rig;
+  {
+    agg::runtime_metrics counted;
+    agg::actor_bridge bridge{rig.sys, {rig.shard}, rig.stats, std::chrono::seconds(30), 10,
+                             rig.writer, &counted};
+    std::promise<agg::publish_outcome> first;
+    CHECK(bridge.publish_async(events("a", 8),
+                               [&](agg::publish_outcome o) { first.set_value(std::move(o)); }));
+    rig.entered.wait(); // the commit is held, and publish_async has long returned
+    CHECK(bridge.inflight_events() == 8);
+    std::optional<agg::publish_outcome> refused;
+    CHECK_FALSE(bridge.publish_async(events("b", 3),
+                                     [&](agg::publish_outcome o) { refused = std::move(o); }));
+    REQUIRE(refused);
+    CHECK(agg::agg_code(refused->error) == static_cast<uint8_t>(agg::ec::overloaded));
+    CHECK(counted.overload_refusals == 1);
+    rig.store->gate.set_value();
+    auto a = first.get_future().get();
+    CHECK_FALSE(a.error);
+    CHECK(a.unique == 8);
+    CHECK(bridge.inflight_events() == 0);
   }
 }

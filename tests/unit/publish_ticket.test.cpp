@@ -50,3 +50,31 @@ TEST_CASE("a ticket dropped unanswered breaks its promise instead of hanging", "
   }
   CHECK_THROWS_AS(f.get(), std::future_error);
 }
+
+TEST_CASE("a ticket with a callback calls it once with the outcome, or with shutting_down when "
+          "dropped unanswered",
+          "[ticket]") {
+  std::vector<agg::publish_outcome> seen;
+  SECTION("answered") {
+    {
+      agg::publish_ticket ticket{2, 3};
+      ticket.on_outcome([&](agg::publish_outcome o) { seen.push_back(std::move(o)); });
+      ticket.part_done(1, 0);
+      CHECK(seen.empty());
+      ticket.part_done(1, 1);
+    }
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].unique == 2);
+    CHECK(seen[0].duplicates == 1);
+    CHECK_FALSE(seen[0].error);
+  }
+  SECTION("dropped") {
+    {
+      agg::publish_ticket ticket{2, 3};
+      ticket.on_outcome([&](agg::publish_outcome o) { seen.push_back(std::move(o)); });
+      ticket.part_done(1, 0);
+    }
+    REQUIRE(seen.size() == 1);
+    CHECK(agg::agg_code(seen[0].error) == static_cast<uint8_t>(agg::ec::shutting_down));
+  }
+}
