@@ -126,6 +126,15 @@ const std::vector<option_spec>& options() {
        c.access_log = v == "on";
        return std::string{};
      }},
+    {"publish-reactor", "on: plain-HTTP POST /publish requests are read and answered by an "
+                        "event loop instead of a thread per connection; off: every request "
+                        "on a connection thread",
+     [](config& c, const std::string& v) {
+       if (v != "on" && v != "off")
+         return "option --publish-reactor takes on or off, got \"" + v + "\"";
+       c.publish_reactor = v == "on";
+       return std::string{};
+     }},
     {"max-subscribers", "open GET /subscribe streams at once (each holds a connection and its thread)",
      number(&config::max_subscribers, 1, 1000000, "max-subscribers")},
     {"subscriber-buffer", "events queued per subscriber; past it, it catches up from the store",
@@ -344,6 +353,7 @@ std::string describe(const config& cfg) {
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")
       << "\naccess-log = " << (cfg.access_log ? "on" : "off")
+      << "\npublish-reactor = " << (cfg.publish_reactor ? "on" : "off")
       << "\nmax-subscribers = " << cfg.max_subscribers
       << "\nsubscriber-buffer = " << cfg.subscriber_buffer
       << "\nsubscriber-max-catchups = " << cfg.subscriber_max_catchups

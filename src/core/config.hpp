@@ -41,6 +41,7 @@ struct config {
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;
   bool access_log = false; ///< One log line per answered request.
+  bool publish_reactor = true; ///< POST /publish on the event loop (plain HTTP only).
   size_t max_subscribers = 1000;       ///< Open GET /subscribe streams at once.
   size_t subscriber_buffer = 8192;     ///< Events queued per subscriber before it catches up from the store.
   size_t subscriber_max_catchups = 10; ///< Overflows in a row before a lagging stream is closed.

@@ -55,13 +55,23 @@ struct connection_pool::connection {
 
 thread_local connection_pool::connection* connection_pool::current_ = nullptr;
 
-connection_pool::connection_pool(connection_limits limits) : limits_(limits) {
-  std::lock_guard<std::mutex> lock{mutex_};
-  for (size_t i = 0; i < limits_.warm_threads; ++i)
-    start_thread(false);
-  for (size_t i = 0; i < limits_.refusal_threads; ++i)
-    start_thread(true);
+connection_pool::connection_pool(connection_limits limits,
+                                 std::optional<reactor_settings> reactor)
+  : limits_(limits) {
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    for (size_t i = 0; i < limits_.warm_threads; ++i)
+      start_thread(false);
+    for (size_t i = 0; i < limits_.refusal_threads; ++i)
+      start_thread(true);
+  }
   watchdog_ = std::thread{[this] { watchdog(); }};
+  if (reactor)
+    for (size_t i = 0; i < reactor->threads; ++i)
+      reactors_.push_back(std::make_unique<publish_reactor>(
+        *reactor,
+        [this](int fd, std::function<void()> serve) { serve_handed_off(fd, std::move(serve)); },
+        [this] { reactor_connection_closed(); }));
 }
 
 connection_pool::~connection_pool() {
@@ -99,6 +109,13 @@ void connection_pool::enqueue(std::function<void()> fn) {
   job j{std::move(fn), take_accepted_socket()};
   std::lock_guard<std::mutex> lock{mutex_};
   if (!stopping_ && connections_ < limits_.max_connections) {
+    // The reactor holds connections without a thread each; it needs the socket.
+    if (!reactors_.empty() && j.socket >= 0) {
+      ++connections_;
+      refusing_logged_ = false;
+      reactors_[next_reactor_++ % reactors_.size()]->adopt(j.socket, std::move(j.serve));
+      return;
+    }
     // A thread per connection: reuse an idle one, else start one. If the system will not
     // give us a thread, the connection is refused like one over the cap.
     if (idle_ > jobs_.size() || start_thread(false)) {
@@ -184,6 +201,24 @@ void connection_pool::run(job& j, bool refused) {
   }
 }
 
+void connection_pool::serve_handed_off(int fd, std::function<void()> serve) {
+  std::unique_lock<std::mutex> lock{mutex_};
+  if (idle_ > jobs_.size() || start_thread(false)) {
+    jobs_.push_back(job{std::move(serve), fd});
+    work_.notify_one();
+    return;
+  }
+  // No thread to be had: the connection ends, as one refused for that reason would.
+  --connections_;
+  lock.unlock();
+  ::close(fd);
+}
+
+void connection_pool::reactor_connection_closed() {
+  std::lock_guard<std::mutex> lock{mutex_};
+  --connections_;
+}
+
 bool connection_pool::headers_read() {
   if (!current_)
     return false;
@@ -219,6 +254,9 @@ void connection_pool::watchdog() {
 }
 
 void connection_pool::shutdown() {
+  // First: it answers the publishes in flight, and may still hand connections to threads.
+  for (auto& r : reactors_)
+    r->stop();
   {
     std::unique_lock<std::mutex> lock{mutex_};
     stopping_ = true;

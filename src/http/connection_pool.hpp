@@ -6,10 +6,14 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include <httplib.h>
+
+#include "http/publish_reactor.hpp"
 
 namespace agg {
 
@@ -35,7 +39,10 @@ struct connection_limits {
 /// whose request headers take longer than the header deadline (slow clients).
 class connection_pool final : public httplib::TaskQueue {
 public:
-  explicit connection_pool(connection_limits limits);
+  /// With `reactor`, accepted sockets go to a publish reactor first, which serves their
+  /// POST /publish requests and hands anything else back to a connection thread.
+  explicit connection_pool(connection_limits limits,
+                           std::optional<reactor_settings> reactor = std::nullopt);
   ~connection_pool() override;
 
   connection_pool(const connection_pool&) = delete;
@@ -68,6 +75,10 @@ private:
   void connection_thread();
   void refusal_thread();
   void run(job& j, bool refused);
+  /// From the reactor: serves a connection it handed back on a thread (already counted).
+  void serve_handed_off(int fd, std::function<void()> serve);
+  /// From the reactor: a connection it held has ended.
+  void reactor_connection_closed();
   void watchdog();
 
   const connection_limits limits_;
@@ -90,6 +101,10 @@ private:
   std::condition_variable watchdog_wake_;
   bool watchdog_stop_ = false; ///< Guarded by live_mutex_.
   std::thread watchdog_;
+
+  /// Last: constructed once the pool it calls back into is complete, destroyed first.
+  std::vector<std::unique_ptr<publish_reactor>> reactors_;
+  size_t next_reactor_ = 0; ///< Round robin over reactors_; guarded by mutex_.
 };
 
 } // namespace agg

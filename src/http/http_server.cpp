@@ -12,6 +12,7 @@
 #include "http/connection_pool.hpp"
 #include "http/ops_routes.hpp"
 #include "http/reply.hpp"
+#include "http/server_tuning.hpp"
 
 namespace agg {
 
@@ -20,17 +21,6 @@ namespace {
 // cpp-httplib hard-codes a listen backlog of 5, which drops SYNs (1 s retransmits)
 // under 64 concurrent connections; we re-listen with the kernel's maximum.
 constexpr int listen_backlog = SOMAXCONN;
-
-// Requests one keep-alive connection may carry: many, so wrk-style clients reuse
-// connections, but not unbounded, so a client cannot hold a thread forever.
-constexpr size_t keep_alive_requests = 1000;
-
-// Seconds an idle keep-alive connection keeps its thread before httplib closes it. Short,
-// because an idle connection still costs a thread that polls every ~11 ms (httplib's
-// keep_alive loop) and a socket.
-constexpr time_t keep_alive_seconds = 2;
-// Per-read/write limits on a connection.
-constexpr time_t io_timeout_seconds = 10;
 
 // An SSLServer when a certificate is configured, else a plain one; both get the same tuning.
 std::unique_ptr<httplib::Server> make_server(const config& cfg) {
@@ -56,7 +46,15 @@ http_server::http_server(const config& cfg, const route_context& routes)
   // The deadline starts when a request may begin, so it includes the keep-alive wait.
   limits.header_deadline = std::chrono::seconds(keep_alive_seconds)
                            + std::chrono::milliseconds(cfg.header_timeout_ms);
-  svr_->new_task_queue = [limits] { return new connection_pool(limits); };
+  // The reactor reads raw bytes, so only without TLS; it gets the same routes' context.
+  std::optional<reactor_settings> reactor;
+  if (cfg.publish_reactor && cfg.tls_cert.empty()) {
+    reactor = reactor_settings{};
+    reactor->routes = routes;
+    reactor->routes.tokens = {cfg.publish_token, cfg.read_token};
+    reactor->header_deadline = limits.header_deadline;
+  }
+  svr_->new_task_queue = [limits, reactor] { return new connection_pool(limits, reactor); };
   // Without TCP_NODELAY, Nagle + delayed ACK cap a keep-alive client at ~25 req/s.
   svr_->set_tcp_nodelay(true);
   svr_->set_keep_alive_max_count(keep_alive_requests);
