@@ -1,8 +1,9 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
 // actors in the way. It writes the very rows the server writes, in the server's schema
 // (src/storage/schema_sql.hpp, shared so the two cannot drift), with the server's settings:
-// WAL, synchronous=NORMAL (or FULL), a 32 MiB page cache (--cache-kib), checkpoints on a
-// thread of their own (src/storage/wal_checkpointer, the one part of the service it links),
+// WAL, synchronous=NORMAL (or FULL), SQLite memory statistics off (storage/sqlite_library), a
+// 32 MiB page cache (--cache-kib), checkpoints on a thread of their own
+// (src/storage/wal_checkpointer; those two are the parts of the service it links),
 // one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the "unique"
 // counter row updated once per transaction like the server's group commit.
 //
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "storage/schema_sql.hpp"
+#include "storage/sqlite_library.hpp"
 #include "storage/wal_checkpointer.hpp"
 
 namespace {
@@ -153,6 +155,7 @@ void uuid4(std::mt19937_64& rng, char out[37]) {
 
 int main(int argc, char** argv) {
   auto opt = parse(argc, argv);
+  agg::tune_sqlite_library(); // The server's process-wide settings, so the rows cost the same.
   bool temp = opt.db.empty();
   if (temp) {
     const char* dir = std::getenv("TMPDIR");

@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "storage/schema.hpp"
+#include "storage/sqlite_library.hpp"
 #include "storage/wal_checkpointer.hpp"
 
 namespace agg {
@@ -27,6 +28,7 @@ caf::error storage_error(const char* what, const std::exception& ex) {
 
 caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::string& path,
                                                                      sync_mode sync) {
+  tune_sqlite_library();
   try {
     auto db = std::make_unique<SQLite::Database>(
       path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, busy_timeout_ms);
