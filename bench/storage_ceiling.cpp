@@ -1,11 +1,12 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
 // actors in the way. It writes the very rows the server writes, in the server's schema
-// (src/storage/schema_sql.hpp, shared so the two cannot drift), with the server's settings:
+// (src/storage/schema.cpp's migrate(), shared so the two cannot drift), with the server's settings:
 // WAL, synchronous=NORMAL (or FULL), SQLite memory statistics off (storage/sqlite_library), a
 // 32 MiB page cache (--cache-kib), checkpoints on a thread of their own
 // (src/storage/wal_checkpointer; those two are the parts of the service it links),
 // one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the "unique"
-// counter row updated once per transaction like the server's group commit.
+// counter row and each topic's event count updated once per transaction like the server's
+// group commit.
 //
 // Usage: storage_ceiling [--rows N] [--batch N] [--ids seq|uuid] [--db PATH] [--topics N]
 //                        [--dup-ratio F] [--sync normal|full] [--keep] [--cache-kib N]
@@ -34,13 +35,13 @@
 #include <ctime>
 #include <vector>
 
-#include "storage/schema_sql.hpp"
+#include "core/errors.hpp"
+#include "storage/schema.hpp"
 #include "storage/sqlite_library.hpp"
 #include "storage/wal_checkpointer.hpp"
 
 namespace {
 
-using agg::schema_v1;
 
 // The payload the server stores for bench/publish.lua's events (the decoder writes it back
 // compactly, keys in the order sent, so this is byte for byte what lands in the column).
@@ -169,11 +170,9 @@ int main(int argc, char** argv) {
       throw std::runtime_error("cannot switch to WAL");
     db.exec(opt.sync == "full" ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA cache_size=-" + std::to_string(opt.cache_kib));
-    if (db.execAndGet("PRAGMA user_version").getInt() == 0) {
-      SQLite::Transaction tx{db};
-      db.exec(schema_v1);
-      tx.commit();
-    }
+    // The server's own schema set-up: creates a new file, upgrades an older one.
+    if (auto err = agg::migrate(db))
+      throw std::runtime_error("cannot set up the schema: " + agg::error_text(err));
     auto checkpointer = agg::wal_checkpointer::attach(db, opt.db, {});
     if (!checkpointer)
       throw std::runtime_error("cannot start the WAL checkpointer");
@@ -210,6 +209,8 @@ int main(int argc, char** argv) {
     SQLite::Statement insert{db, "INSERT INTO events(topic_id, event_id, timestamp, source, payload) "
                                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic_id, event_id) DO NOTHING"};
     SQLite::Statement set_counter{db, "UPDATE counters SET value = ? WHERE name = ?"};
+    SQLite::Statement add_topic_events{db, "UPDATE topics SET events = events + ? WHERE id = ?"};
+    std::vector<uint64_t> topic_inserted(opt.topics, 0);
 
     std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> coin{0, 1};
@@ -228,6 +229,7 @@ int main(int argc, char** argv) {
     for (uint64_t done = 0; done < opt.rows;) {
       uint64_t n_in_tx = std::min(opt.batch, opt.rows - done);
       uint64_t tx_inserted = 0;
+      std::fill(topic_inserted.begin(), topic_inserted.end(), 0);
       SQLite::Transaction tx{db};
       for (uint64_t i = 0; i < n_in_tx; ++i) {
         uint64_t n;
@@ -254,8 +256,16 @@ int main(int argc, char** argv) {
         auto changed = insert.exec();
         insert.reset();
         tx_inserted += changed;
+        topic_inserted[n % opt.topics] += changed;
         duplicates += changed == 0;
       }
+      for (uint64_t t = 0; t < opt.topics; ++t)
+        if (topic_inserted[t] > 0) {
+          add_topic_events.bind(1, static_cast<int64_t>(topic_inserted[t]));
+          add_topic_events.bind(2, topic_ids[t]);
+          add_topic_events.exec();
+          add_topic_events.reset();
+        }
       if (tx_inserted > 0) {
         set_counter.bind(1, unique + static_cast<int64_t>(tx_inserted));
         set_counter.bind(2, "unique");

@@ -18,13 +18,19 @@ caf::error migrate(SQLite::Database& db) {
                           + std::to_string(schema_version) + ")");
     if (version == schema_version)
       return {};
-    auto objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
-    if (objects > 0)
-      return make_error(ec::storage_failure,
-                        "the file holds tables but no event-aggregator schema: refusing to "
-                        "touch a database that is not ours");
+    if (version == 0) {
+      auto objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+      if (objects > 0)
+        return make_error(ec::storage_failure,
+                          "the file holds tables but no event-aggregator schema: refusing to "
+                          "touch a database that is not ours");
+    }
+    // A new file goes through every step, like an old one, so there is one path to test.
     SQLite::Transaction tx{db};
-    db.exec(schema_v1);
+    if (version < 1)
+      db.exec(schema_v1);
+    if (version < 2)
+      db.exec(migrate_v1_to_v2);
     tx.commit();
     return {};
   } catch (const std::exception& ex) {

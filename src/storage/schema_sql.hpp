@@ -31,4 +31,14 @@ inline constexpr const char* schema_v1 = R"sql(
   PRAGMA user_version = 1;
 )sql";
 
+// Version 2: each topic row keeps its number of stored events, updated in the transaction
+// that stores them, so GET /topics and the per-topic metrics read a few rows instead of
+// counting the topic index (about 0.1 s per million events, on every dashboard poll).
+// A version 1 file gets the column and one count of its index when it is first opened.
+inline constexpr const char* migrate_v1_to_v2 = R"sql(
+  ALTER TABLE topics ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+  UPDATE topics SET events = (SELECT COUNT(*) FROM events WHERE events.topic_id = topics.id);
+  PRAGMA user_version = 2;
+)sql";
+
 } // namespace agg

@@ -61,7 +61,8 @@ sqlite_event_store::sqlite_event_store(std::unique_ptr<SQLite::Database> db)
     insert_event_(*db_, "INSERT INTO events(topic_id, event_id, timestamp, source, payload) "
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic_id, event_id) DO NOTHING"),
     insert_topic_(*db_, "INSERT INTO topics(name) VALUES (?)"),
-    set_counter_(*db_, "UPDATE counters SET value = ? WHERE name = ?") {
+    set_counter_(*db_, "UPDATE counters SET value = ? WHERE name = ?"),
+    add_topic_events_(*db_, "UPDATE topics SET events = events + ? WHERE id = ?") {
   SQLite::Statement read_topics{*db_, "SELECT id, name FROM topics"};
   while (read_topics.executeStep())
     topic_ids_.emplace(read_topics.getColumn(1).getString(), read_topics.getColumn(0).getInt64());
@@ -91,6 +92,16 @@ int64_t sqlite_event_store::topic_id(const std::string& name, bool& created) {
   return id;
 }
 
+void sqlite_event_store::count_topic_event(int64_t topic) {
+  // A commit touches few topics, mostly in runs: the last entry is the likely one.
+  for (auto i = topic_added_.rbegin(); i != topic_added_.rend(); ++i)
+    if (i->first == topic) {
+      ++i->second;
+      return;
+    }
+  topic_added_.emplace_back(topic, 1);
+}
+
 caf::expected<std::vector<insert_status>>
 sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t duplicates_total) {
   std::vector<insert_status> result;
@@ -98,6 +109,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
   std::vector<std::string> created_topics; // To forget again if the transaction fails.
   uint64_t inserted = 0;
   seqs_.clear();
+  topic_added_.clear();
   try {
     SQLite::Transaction tx{*db_};
     for (auto* e : events) {
@@ -113,11 +125,19 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
       auto changed = insert_event_.exec();
       insert_event_.reset();
       inserted += changed;
+      if (changed != 0)
+        count_topic_event(topic);
       // The rowid is the seq; reading it is a field access, not a query.
       seqs_.push_back(changed == 0 ? 0 : db_->getLastInsertRowid());
       result.push_back(changed == 0 ? insert_status::duplicate
                                     : created ? insert_status::inserted_new_topic
                                               : insert_status::inserted);
+    }
+    for (auto [topic, added] : topic_added_) {
+      add_topic_events_.bind(1, static_cast<int64_t>(added));
+      add_topic_events_.bind(2, topic);
+      add_topic_events_.exec();
+      add_topic_events_.reset();
     }
     if (inserted > 0) {
       set_counter_.bind(1, static_cast<int64_t>(unique_ + inserted));
@@ -137,6 +157,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
     insert_event_.tryReset();
     insert_topic_.tryReset();
     set_counter_.tryReset();
+    add_topic_events_.tryReset();
     for (auto& name : created_topics)
       topic_ids_.erase(name);
     last_topic_ = nullptr;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -39,16 +41,21 @@ private:
   // The topic's id, inserting the topic if new (then `created` is set).
   int64_t topic_id(const std::string& name, bool& created);
 
+  // Counts one event stored in `topic` by the commit under way (topic_added_).
+  void count_topic_event(int64_t topic);
+
   std::unique_ptr<SQLite::Database> db_;
   SQLite::Statement insert_event_;
   SQLite::Statement insert_topic_;
   SQLite::Statement set_counter_;
+  SQLite::Statement add_topic_events_;
   std::unordered_map<std::string, int64_t> topic_ids_; // Every stored topic.
   const std::string* last_topic_ = nullptr;            // Key in topic_ids_ (nodes are stable).
   int64_t last_topic_id_ = 0;
   uint64_t unique_ = 0;
   uint64_t duplicates_saved_ = 0;
   std::vector<int64_t> seqs_; // Of the last commit, for the subscription hub.
+  std::vector<std::pair<int64_t, uint64_t>> topic_added_; // Topic id, events stored, this commit.
   // Last member, so it stops (and closes its connection) before db_ closes.
   std::unique_ptr<wal_checkpointer> checkpointer_;
 };

@@ -18,9 +18,8 @@ caf::expected<std::vector<topic_count>> read_topic_counts(const std::string& dat
   try {
     SQLite::Database db{database_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
                         busy_timeout_ms};
-    // One COUNT per topic over events_by_topic: an index range each, no table rows read.
-    SQLite::Statement query{db, "SELECT name, (SELECT COUNT(*) FROM events WHERE topic_id = "
-                                "topics.id) AS n FROM topics ORDER BY n DESC, name"};
+    // The counts the writer keeps in the topics table (schema version 2): one row per topic.
+    SQLite::Statement query{db, "SELECT name, events FROM topics ORDER BY events DESC, name"};
     std::vector<topic_count> counts;
     while (query.executeStep())
       counts.push_back({query.getColumn(0).getString(),

@@ -15,8 +15,8 @@ struct topic_count {
 };
 
 /// Stored events per topic, most first (ties by name), read on a read-only connection of
-/// its own. It counts the topic index, so its cost grows with the store: meant for a
-/// dashboard's poll or a scrape, not for every request.
+/// its own from the counts the writer keeps per topic: its cost grows with the number of
+/// topics, not of events.
 caf::expected<std::vector<topic_count>> read_topic_counts(const std::string& database_path);
 
 } // namespace agg

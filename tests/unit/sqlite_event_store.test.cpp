@@ -8,6 +8,9 @@
 
 #include "core/errors.hpp"
 #include "storage/event_reader.hpp"
+#include "storage/schema.hpp"
+#include "storage/schema_sql.hpp"
+#include "storage/topic_counts.hpp"
 #include "support/temp_dir.hpp"
 
 using agg::insert_status;
@@ -24,6 +27,18 @@ std::vector<const agg::event*> pointers(const std::vector<agg::event>& events) {
     out.push_back(&e);
   return out;
 }
+
+// Topic name and stored events, as GET /topics lists them.
+std::vector<std::pair<std::string, uint64_t>> topic_counts(const std::string& path) {
+  auto counts = agg::read_topic_counts(path);
+  REQUIRE(counts);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (auto& c : *counts)
+    out.emplace_back(c.topic, c.events);
+  return out;
+}
+
+using counts = std::vector<std::pair<std::string, uint64_t>>;
 
 std::unique_ptr<agg::event_store> open_store(const std::string& path) {
   auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
@@ -47,6 +62,14 @@ TEST_CASE("the store inserts new keys once and reports duplicates", "[store]") {
                                               insert_status::inserted_new_topic,
                                               insert_status::inserted_new_topic});
   CHECK(store->counters()->unique == 4);
+
+  SECTION("each topic counts its stored events, not its duplicates") {
+    CHECK(topic_counts(path) == counts{{"a", 2}, {"A", 1}, {"b", 1}});
+    std::vector<agg::event> more = {make_event("b", "1"), make_event("b", "2"),
+                                    make_event("b", "3")};
+    REQUIRE(store->commit(pointers(more), 0));
+    CHECK(topic_counts(path) == counts{{"b", 3}, {"a", 2}, {"A", 1}});
+  }
 
   SECTION("a later duplicate changes nothing: first write wins") {
     std::vector<agg::event> again = {make_event("a", "1", R"({"v":3})")};
@@ -147,7 +170,8 @@ TEST_CASE("opening refuses files that are not our database", "[store]") {
     auto store = agg::sqlite_event_store::open(path, agg::sync_mode::normal);
     REQUIRE_FALSE(store);
     CHECK(agg::error_text(store.error())
-          == "database schema version 99 is newer than this build understands (1)");
+          == "database schema version 99 is newer than this build understands ("
+               + std::to_string(agg::schema_version) + ")");
   }
 }
 
@@ -169,4 +193,30 @@ TEST_CASE("a failed commit keeps nothing and the store recovers", "[store]") {
   // The topic created by the failed transaction was forgotten, so it is new again.
   CHECK((*ok)[0] == insert_status::inserted_new_topic);
   CHECK(store->counters()->unique == 1);
+  CHECK(topic_counts(path) == counts{{"new-topic", 1}});
+}
+
+TEST_CASE("a version 1 store gets its topic counts when first opened", "[store]") {
+  agg::test::temp_dir dir;
+  auto path = (dir / "events.db").string();
+  {
+    // The layout an older build wrote: no count column on topics.
+    SQLite::Database db{path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
+    db.exec(agg::schema_v1);
+    db.exec("INSERT INTO topics(id, name) VALUES (1, 'x'), (2, 'y'), (3, 'empty')");
+    db.exec("INSERT INTO events(topic_id, event_id, timestamp, source, payload) VALUES "
+            "(1, 'e1', 't', 's', '{}'), (1, 'e2', 't', 's', '{}'), (2, 'e1', 't', 's', '{}')");
+    db.exec("UPDATE counters SET value = 3 WHERE name = 'unique'");
+    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 1);
+  }
+  auto store = open_store(path);
+  CHECK(topic_counts(path) == counts{{"x", 2}, {"y", 1}, {"empty", 0}});
+  CHECK(SQLite::Database{path}.execAndGet("PRAGMA user_version").getInt() == agg::schema_version);
+  // The old rows still decide duplicates, and new ones add to the counts.
+  std::vector<agg::event> batch = {make_event("x", "e1"), make_event("y", "e2")};
+  auto result = store->commit(pointers(batch), 0);
+  REQUIRE(result);
+  CHECK(*result == std::vector<insert_status>{insert_status::duplicate, insert_status::inserted});
+  CHECK(topic_counts(path) == counts{{"x", 2}, {"y", 2}, {"empty", 0}});
+  CHECK(store->counters()->unique == 4);
 }
