@@ -35,7 +35,7 @@ using stats_actor = caf::typed_actor<
 
 /// Decides, for the topics hashed to it, which events are new.
 using dedup_shard_actor = caf::typed_actor<
-  // Dedup these events of one request; reports to the part's ticket when resolved.
-  caf::reacts_to<publish_atom, publish_part>>;
+  // Dedup these request parts' events; reports to each part's ticket when it is resolved.
+  caf::reacts_to<publish_atom, publish_parts>>;
 
 } // namespace agg

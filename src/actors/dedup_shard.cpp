@@ -8,6 +8,7 @@ namespace agg {
 uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   auto id = next_part++;
   auto& p = parts[id];
+  auto appended_before = out.size();
   p.ticket = std::move(in.ticket);
   uint64_t committed_hits = 0, pending_hits = 0; // counted locally: one atomic add per part
   for (auto& e : in.events) {
@@ -34,9 +35,9 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   if (metrics) {
     metrics->cache_hits.fetch_add(committed_hits, std::memory_order_relaxed);
     metrics->cache_pending_hits.fetch_add(pending_hits, std::memory_order_relaxed);
-    metrics->cache_misses.fetch_add(out.size(), std::memory_order_relaxed);
+    metrics->cache_misses.fetch_add(out.size() - appended_before, std::memory_order_relaxed);
   }
-  if (!out.empty())
+  if (out.size() > appended_before)
     ++p.waiting;
   else if (p.waiting == 0) {
     ++p.waiting; // resolve() completes it right away.
@@ -45,18 +46,25 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   return id;
 }
 
-void dedup_shard_state::written(uint64_t id, const write_result& result) {
-  auto& p = parts.at(id);
-  for (size_t i = 0; i < p.written_keys.size(); ++i) {
-    bool stored_now = i < result.inserted.size() && result.inserted[i] != 0;
-    (stored_now ? p.unique : p.stored_duplicates) += 1;
-    keys.commit(p.written_keys[i]);
+void dedup_shard_state::written(const std::vector<span>& spans, const write_result& result) {
+  size_t offset = 0;
+  size_t next_topic = 0; // new_topics names the first_of_topic events in batch order
+  for (auto& s : spans) {
+    auto& p = parts.at(s.part);
+    for (size_t i = 0; i < p.written_keys.size(); ++i) {
+      auto at = offset + i;
+      auto status = at < result.inserted.size() ? result.inserted[at] : 0;
+      (status != 0 ? p.unique : p.stored_duplicates) += 1;
+      if (status == write_result::first_of_topic && next_topic < result.new_topics.size())
+        p.new_topics.push_back(result.new_topics[next_topic++]);
+      keys.commit(p.written_keys[i]);
+    }
+    offset += s.events;
+    auto dependents = std::move(p.dependents);
+    resolve(s.part);
+    for (auto d : dependents)
+      resolve(d);
   }
-  p.new_topics = result.new_topics;
-  auto dependents = std::move(p.dependents);
-  resolve(id);
-  for (auto d : dependents)
-    resolve(d);
 }
 
 void dedup_shard_state::write_failed(uint64_t id, const caf::error& err) {
@@ -80,20 +88,33 @@ void dedup_shard_state::resolve(uint64_t id) {
   if (--i->second.waiting > 0)
     return;
   auto& p = i->second;
-  // Counters first, answer second: a client that reads /stats after its 200 then finds
-  // its events counted, since the record is already in the stats mailbox.
-  if (p.error) {
-    // Events its own write stored are stored: count them, so unique == stored holds.
-    if (p.unique + p.stored_duplicates > 0)
-      caf::anon_send(stats, record_atom::value, p.unique, p.stored_duplicates,
-                     std::move(p.new_topics));
-    p.ticket->part_done(0, 0, p.error);
-  } else {
-    auto duplicates = p.stored_duplicates + p.cached_duplicates;
-    caf::anon_send(stats, record_atom::value, p.unique, duplicates, std::move(p.new_topics));
-    p.ticket->part_done(p.unique, duplicates);
-  }
+  // A failed part still counts the events its own write stored, so unique == stored holds.
+  auto duplicates = p.stored_duplicates + (p.error ? 0 : p.cached_duplicates);
+  finished_unique_ += p.unique;
+  finished_duplicates_ += duplicates;
+  for (auto& topic : p.new_topics)
+    finished_topics_.push_back(std::move(topic));
+  finished_.push_back({std::move(p.ticket), p.error ? 0 : p.unique, duplicates, p.error});
   parts.erase(i);
+}
+
+void dedup_shard_state::report() {
+  if (finished_.empty())
+    return;
+  // Counters first, answers second: a client that reads /stats after its 200 then finds
+  // its events counted, since the record is already in the stats mailbox.
+  if (finished_unique_ + finished_duplicates_ > 0 || !finished_topics_.empty())
+    caf::anon_send(stats, record_atom::value, finished_unique_, finished_duplicates_,
+                   std::move(finished_topics_));
+  finished_unique_ = finished_duplicates_ = 0;
+  finished_topics_.clear();
+  for (auto& f : finished_) {
+    if (f.error)
+      f.ticket->part_done(0, 0, f.error);
+    else
+      f.ticket->part_done(f.unique, f.duplicates);
+  }
+  finished_.clear();
 }
 
 dedup_shard_actor::behavior_type
@@ -103,14 +124,31 @@ dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_
   self->state.stats = std::move(stats);
   self->state.metrics = std::move(metrics);
   return {
-    [=](publish_atom, publish_part& in) {
+    [=](publish_atom, publish_parts& in) {
+      auto& st = self->state;
       event_batch to_write;
-      auto id = self->state.admit(in, to_write);
+      std::vector<dedup_shard_state::span> spans;
+      for (auto& part : in.parts) {
+        auto before = to_write.size();
+        auto id = st.admit(part, to_write);
+        if (to_write.size() > before)
+          spans.push_back({id, to_write.size() - before});
+      }
+      st.report(); // parts answered from the cache alone
       if (to_write.empty())
         return;
+      // One write for all the parts: the writer handles one message, not one per request.
       self->request(writer, caf::infinite, write_atom::value, std::move(to_write))
-        .then([=](write_result& result) { self->state.written(id, result); },
-              [=](caf::error& err) { self->state.write_failed(id, err); });
+        .then(
+          [=](write_result& result) {
+            self->state.written(spans, result);
+            self->state.report();
+          },
+          [=](caf::error& err) {
+            for (auto& s : spans)
+              self->state.write_failed(s.part, err);
+            self->state.report();
+          });
     },
   };
 }

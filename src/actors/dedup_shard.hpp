@@ -39,18 +39,41 @@ struct dedup_shard_state {
   stats_actor stats;
   std::shared_ptr<runtime_metrics> metrics; ///< May be null (tests).
 
-  /// Registers a request part; returns its id and moves the events to write into `out`.
+  /// The events one part put into a write: the next `events` of the batch belong to `part`.
+  struct span {
+    uint64_t part;
+    size_t events;
+  };
+
+  /// Registers a request part; returns its id and appends the events to write to `out`.
   uint64_t admit(publish_part& in, event_batch& out);
 
-  /// The writer committed part `id`'s batch.
-  void written(uint64_t id, const write_result& result);
+  /// The writer committed a batch made of `spans`, in order.
+  void written(const std::vector<span>& spans, const write_result& result);
 
   /// The writer could not commit part `id`'s batch.
   void write_failed(uint64_t id, const caf::error& err);
 
+  /// Answers the parts resolved since the last call: first one record for the stats actor
+  /// with all their counts, then each part's ticket.
+  void report();
+
 private:
+  // A part whose last write resolved, waiting for report().
+  struct finished {
+    std::shared_ptr<publish_ticket> ticket;
+    uint64_t unique;
+    uint64_t duplicates;
+    caf::error error;
+  };
+
   // One write that part `id` waited for has resolved; completes the part if it was the last.
   void resolve(uint64_t id);
+
+  std::vector<finished> finished_;
+  uint64_t finished_unique_ = 0;           ///< Summed over finished_, for the stats record.
+  uint64_t finished_duplicates_ = 0;
+  std::vector<std::string> finished_topics_;
 };
 
 /// A dedup shard in front of `writer`, reporting resolved parts to `stats`.

@@ -27,9 +27,12 @@ void writer_state::flush() {
       result.inserted.reserve(batch.events.size());
       for (size_t i = 0; i < batch.events.size(); ++i) {
         auto status = (*statuses)[offset + i];
-        result.inserted.push_back(status == insert_status::duplicate ? 0 : 1);
-        if (status == insert_status::inserted_new_topic)
+        if (status == insert_status::inserted_new_topic) {
+          result.inserted.push_back(write_result::first_of_topic);
           result.new_topics.push_back(batch.events[i].topic);
+        } else {
+          result.inserted.push_back(status == insert_status::duplicate ? 0 : write_result::stored_now);
+        }
       }
       offset += batch.events.size();
       batch.promise.deliver(std::move(result));

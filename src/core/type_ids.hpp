@@ -34,10 +34,22 @@ struct publish_part {
   std::shared_ptr<publish_ticket> ticket;
 };
 
+/// The parts of several requests for one shard, in one message: an event loop that read
+/// many requests at once hands them over together, so that the shard, and the writer behind
+/// it, handle one message instead of one per request.
+struct publish_parts {
+  std::vector<publish_part> parts;
+};
+
 /// The writer's answer to one batch, sent after its transaction committed.
 struct write_result {
-  std::vector<uint8_t> inserted;       ///< Per event: 1 = stored now, 0 = was stored before.
-  std::vector<std::string> new_topics; ///< Topics this batch stored first.
+  /// Per event: 0 = was stored before, stored_now = stored by this batch, first_of_topic =
+  /// stored by this batch as the topic's first event (new_topics names those in order).
+  std::vector<uint8_t> inserted;
+  std::vector<std::string> new_topics; ///< Topics this batch stored first, in batch order.
+
+  static constexpr uint8_t stored_now = 1;
+  static constexpr uint8_t first_of_topic = 2;
 };
 
 /// What `GET /stats` shows.
@@ -83,3 +95,4 @@ typename Inspector::result_type inspect(Inspector& f, stats_snapshot& x) {
 
 // The ticket is a pointer into this process: never serialized, local messages only.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agg::publish_part)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agg::publish_parts)

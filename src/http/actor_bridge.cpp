@@ -64,7 +64,8 @@ void actor_bridge::dispatch(event_batch events, std::shared_ptr<publish_ticket> 
   }
   for (size_t i = 0; i < parts.size(); ++i)
     if (!parts[i].empty())
-      caf::anon_send(shards_[i], publish_atom::value, publish_part{std::move(parts[i]), ticket});
+      caf::anon_send(shards_[i], publish_atom::value,
+                     publish_parts{{publish_part{std::move(parts[i]), ticket}}});
 }
 
 caf::error actor_bridge::timeout_error() const {

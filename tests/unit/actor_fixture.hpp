@@ -85,8 +85,22 @@ struct actor_fixture {
   std::future<publish_outcome> publish(event_batch events) {
     auto ticket = std::make_shared<publish_ticket>(1, events.size());
     auto future = ticket->outcome();
-    caf::anon_send(shard, publish_atom::value, publish_part{std::move(events), ticket});
+    caf::anon_send(shard, publish_atom::value,
+                   publish_parts{{publish_part{std::move(events), ticket}}});
     return future;
+  }
+
+  /// Sends several requests' parts to the shard in one message, as the publish reactor does.
+  std::vector<std::future<publish_outcome>> publish_together(std::vector<event_batch> requests) {
+    std::vector<std::future<publish_outcome>> futures;
+    publish_parts message;
+    for (auto& events : requests) {
+      auto ticket = std::make_shared<publish_ticket>(1, events.size());
+      futures.push_back(ticket->outcome());
+      message.parts.push_back({std::move(events), ticket});
+    }
+    caf::anon_send(shard, publish_atom::value, std::move(message));
+    return futures;
   }
 
   /// Runs only `handle`'s messages, leaving every other actor's mailbox untouched.

@@ -135,3 +135,49 @@ TEST_CASE("the duplicate counter is saved through the writer", "[actors]") {
   CHECK(counters->unique == 1);
   CHECK(counters->duplicates == 2);
 }
+
+TEST_CASE("parts of several requests in one message share one commit, each answered alone",
+          "[actors]") {
+  actor_fixture f;
+  auto answers = f.publish_together({
+    {f.make_event("t", "1"), f.make_event("t", "2")},
+    {f.make_event("t", "2"), f.make_event("u", "1")}, // "2" is pending in the first part
+    {f.make_event("t", "1")},
+  });
+  f.run_only(f.shard);
+  for (auto& a : answers)
+    CHECK_FALSE(is_ready(a)); // all wait for the commit, also the duplicates
+  f.sched->run();
+  CHECK(f.store->commits == 1);
+  auto a = answers[0].get();
+  auto b = answers[1].get();
+  auto c = answers[2].get();
+  CHECK((a.unique == 2 && a.duplicates == 0));
+  CHECK((b.unique == 1 && b.duplicates == 1));
+  CHECK((c.unique == 0 && c.duplicates == 1));
+  auto s = f.snapshot();
+  CHECK(s.received == 5);
+  CHECK(s.unique == 3);
+  CHECK(s.duplicates == 2);
+  CHECK(s.topics == std::vector<std::string>{"t", "u"});
+
+  SECTION("a later message finds the keys committed") {
+    auto again = f.publish_together({{f.make_event("u", "1")}, {f.make_event("t", "3")}});
+    f.sched->run();
+    CHECK(again[0].get().duplicates == 1);
+    CHECK(again[1].get().unique == 1);
+    CHECK(f.snapshot().topics == std::vector<std::string>{"t", "u"});
+  }
+}
+
+TEST_CASE("when the shared commit fails, every part of the message fails", "[actors]") {
+  actor_fixture f;
+  f.store->failures_left = 1;
+  auto answers = f.publish_together({{f.make_event("t", "1")}, {f.make_event("v", "1")}});
+  f.sched->run();
+  for (auto& a : answers)
+    CHECK(agg::agg_code(a.get().error) == static_cast<uint8_t>(agg::ec::storage_failure));
+  auto s = f.snapshot();
+  CHECK(s.received == 0);
+  CHECK(s.topics.empty());
+}
