@@ -56,16 +56,31 @@ std::shared_ptr<publish_ticket> actor_bridge::make_ticket(const event_batch& eve
   return ticket;
 }
 
-void actor_bridge::dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket) {
+void actor_bridge::dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket,
+                            publish_batch* batch) {
   std::vector<event_batch> parts(shards_.size());
   for (auto& e : events) {
     auto& part = parts[shard_of(e.topic)];
     part.push_back(std::move(e));
   }
-  for (size_t i = 0; i < parts.size(); ++i)
-    if (!parts[i].empty())
-      caf::anon_send(shards_[i], publish_atom::value,
-                     publish_parts{{publish_part{std::move(parts[i]), ticket}}});
+  if (batch && batch->per_shard_.empty())
+    batch->per_shard_.resize(shards_.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty())
+      continue;
+    publish_part part{std::move(parts[i]), ticket};
+    if (batch)
+      batch->per_shard_[i].parts.push_back(std::move(part));
+    else
+      caf::anon_send(shards_[i], publish_atom::value, publish_parts{{std::move(part)}});
+  }
+}
+
+void actor_bridge::send(publish_batch& batch) {
+  for (size_t i = 0; i < batch.per_shard_.size() && i < shards_.size(); ++i)
+    if (!batch.per_shard_[i].parts.empty())
+      caf::anon_send(shards_[i], publish_atom::value, std::move(batch.per_shard_[i]));
+  batch.per_shard_.clear();
 }
 
 caf::error actor_bridge::timeout_error() const {
@@ -100,8 +115,8 @@ publish_outcome actor_bridge::publish(event_batch events) {
   }
 }
 
-bool actor_bridge::publish_async(event_batch events,
-                                 std::function<void(publish_outcome)> done) {
+bool actor_bridge::publish_async(event_batch events, std::function<void(publish_outcome)> done,
+                                 publish_batch* batch) {
   if (auto refused = admit(events.size())) {
     publish_outcome outcome;
     outcome.received = events.size();
@@ -114,7 +129,7 @@ bool actor_bridge::publish_async(event_batch events,
     note_commit(outcome);
     done(std::move(outcome));
   });
-  dispatch(std::move(events), std::move(ticket));
+  dispatch(std::move(events), std::move(ticket), batch);
   return true;
 }
 

@@ -15,6 +15,19 @@
 
 namespace agg {
 
+/// Publishes started together (publish_async with a batch): their parts wait here until
+/// actor_bridge::send() gives each shard all of its parts in one message.
+class publish_batch {
+public:
+  bool empty() const {
+    return per_shard_.empty();
+  }
+
+private:
+  friend class actor_bridge;
+  std::vector<publish_parts> per_shard_; ///< Sized to the shard count when first used.
+};
+
 /// The one place where HTTP threads hand work to actors and wait for the answer.
 class actor_bridge {
 public:
@@ -30,7 +43,14 @@ public:
   /// are durable or failed, or at once on this thread (returning false) when refused as
   /// overloaded. It never gets ec::timeout: the caller times the request itself, with
   /// publish_timeout() and timeout_error(). `done` must not block.
-  bool publish_async(event_batch events, std::function<void(publish_outcome)> done);
+  /// With a `batch`, the parts wait in it until send(): a caller that starts many publishes
+  /// at once (the publish reactor, per loop turn) costs the shards and the writer one
+  /// message each instead of one per request.
+  bool publish_async(event_batch events, std::function<void(publish_outcome)> done,
+                     publish_batch* batch = nullptr);
+
+  /// Sends the parts gathered in `batch`, one message per shard, and empties it.
+  void send(publish_batch& batch);
 
   /// --publish-timeout-ms.
   std::chrono::milliseconds publish_timeout() const {
@@ -94,8 +114,10 @@ private:
   // A ticket for `events` that keeps them counted in flight until every part is reported.
   std::shared_ptr<publish_ticket> make_ticket(const event_batch& events);
 
-  // Sends each shard its part of `events`, all reporting to `ticket`.
-  void dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket);
+  // Gives each shard its part of `events`, all reporting to `ticket`: sent at once, or
+  // added to `batch` for send().
+  void dispatch(event_batch events, std::shared_ptr<publish_ticket> ticket,
+                publish_batch* batch = nullptr);
 
   // Counts a refusal and logs, rate-limited, that publishes are being refused.
   void note_refusal(size_t inflight);
