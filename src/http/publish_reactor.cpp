@@ -172,6 +172,9 @@ void publish_reactor::loop() {
       if (it != connections_.end() && !it->second->dead)
         on_ready(*it->second, events[i].events);
     }
+    // Every publish this round started goes to the shards now, one message per shard.
+    if (!batch_.empty())
+      settings_.routes.bridge->send(batch_);
     if (auto now = clock_type::now(); now >= next_check) {
       check_deadlines();
       next_check = now + std::chrono::milliseconds(tick_ms);
@@ -350,7 +353,8 @@ void publish_reactor::start_publish(connection& c) {
     std::move(decoded.events), [mail, id = c.id, request](publish_outcome outcome) {
       if (auto box = mail.lock())
         box->post([&] { box->finished.push_back({id, request, std::move(outcome)}); });
-    });
+    },
+    &batch_);
 }
 
 // Writes the answer to the current request, counted and logged as httplib's logger does.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/publish_ticket.hpp"
+#include "http/actor_bridge.hpp"
 #include "http/routes.hpp"
 
 namespace httplib {
@@ -80,6 +81,7 @@ private:
   std::unordered_map<uint64_t, std::unique_ptr<connection>> connections_;
   std::vector<uint64_t> ended_; ///< Closed or handed off; erased after each round of events.
   bool draining_ = false;
+  publish_batch batch_; ///< Publishes started in this round of events, sent after it.
   std::thread thread_;
 };
 
