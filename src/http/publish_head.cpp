@@ -11,11 +11,10 @@ constexpr std::string_view request_start = "POST /publish";
 constexpr std::string_view version_suffix = " HTTP/1.1";
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-              return std::tolower(static_cast<unsigned char>(x))
-                     == std::tolower(static_cast<unsigned char>(y));
-            });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x))
+                  == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 // RFC 9110 token characters, the only ones a header name may hold.
@@ -23,8 +22,9 @@ bool is_token(std::string_view name) {
   if (name.empty())
     return false;
   for (unsigned char c : name)
-    if (!(std::isalnum(c) || std::string_view{"!#$%&'*+-.^_`|~"}.find(static_cast<char>(c))
-                               != std::string_view::npos))
+    if (!(std::isalnum(c)
+          || std::string_view{"!#$%&'*+-.^_`|~"}.find(static_cast<char>(c))
+               != std::string_view::npos))
       return false;
   return true;
 }

@@ -10,9 +10,9 @@ namespace agg {
 /// The head of a request the publish reactor serves itself: `POST /publish` (optionally with a
 /// query) over HTTP/1.1 with a Content-Length body.
 struct publish_head {
-  size_t head_bytes = 0;     ///< Request line and headers, the blank line included.
-  size_t content_length = 0; ///< Body bytes that follow the head.
-  std::string target;        ///< As sent: "/publish" or "/publish?...".
+  size_t head_bytes = 0;                    ///< Request line and headers, the blank line included.
+  size_t content_length = 0;                ///< Body bytes that follow the head.
+  std::string target;                       ///< As sent: "/publish" or "/publish?...".
   std::optional<std::string> authorization; ///< The Authorization value, when sent.
   bool close = false; ///< "Connection: close": answer, then end the connection (as httplib).
 };

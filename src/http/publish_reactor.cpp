@@ -1,13 +1,11 @@
 #include "http/publish_reactor.hpp"
 
 #include <cerrno>
-#include <mutex>
 #include <string>
 
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +16,8 @@
 #include "http/error_mapping.hpp"
 #include "http/ops_routes.hpp"
 #include "http/publish_head.hpp"
+#include "http/reactor_connection.hpp"
+#include "http/reactor_mailbox.hpp"
 #include "http/reply.hpp"
 #include "http/response_bytes.hpp"
 #include "http/server_tuning.hpp"
@@ -57,82 +57,20 @@ std::string remote_of(int fd) {
 
 } // namespace
 
-/// Outcomes and new sockets for the loop, from other threads, with the descriptor that wakes it.
-struct publish_reactor::mailbox {
-  struct done {
-    uint64_t id;
-    uint64_t request;
-    publish_outcome outcome;
-  };
-  std::mutex mutex;
-  std::vector<std::pair<int, serve_fn>> adopted;
-  std::vector<done> finished;
-  bool stop = false;
-  bool closed = false; ///< The loop ended: outcomes that still arrive are dropped.
-  int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-
-  ~mailbox() {
-    if (wake >= 0)
-      ::close(wake);
-  }
-
-  // Writes to the eventfd only when the loop may be asleep with nothing queued: the loop
-  // reads the eventfd before it takes the queue, so nothing posted is ever left unseen.
-  template <class F>
-  void post(F&& put) {
-    bool wake_up = false;
-    {
-      std::lock_guard<std::mutex> lock{mutex};
-      if (closed)
-        return;
-      wake_up = adopted.empty() && finished.empty();
-      put();
-    }
-    if (wake_up) {
-      uint64_t one = 1;
-      [[maybe_unused]] auto n = ::write(wake, &one, sizeof(one));
-    }
-  }
-};
-
-/// One connection the reactor holds, and the request it is at.
-struct publish_reactor::connection {
-  enum class phase { head, body, commit };
-  int fd = -1;
-  uint64_t id = 0;
-  serve_fn serve;
-  std::string remote;
-  phase at = phase::head;
-  bool dead = false;
-  size_t answered = 0;
-  clock_type::time_point armed;    ///< When the next request could begin.
-  bool head_begun = false;         ///< Bytes of the next request were seen.
-  publish_head head;
-  std::string body;
-  size_t body_read = 0;
-  std::unique_ptr<body_budget::lease> lease;
-  clock_type::time_point started;  ///< Head read: the request is being served.
-  clock_type::time_point progress; ///< Last bytes read or written.
-  uint64_t request = 0;            ///< Counts this connection's publishes; matches outcomes.
-  std::string out;                 ///< Answer bytes not yet written.
-  size_t out_sent = 0;
-  bool close_after = false;
-};
-
 publish_reactor::publish_reactor(reactor_settings settings,
                                  std::function<void(int, serve_fn)> hand_off,
                                  std::function<void()> closed)
-  : settings_(std::move(settings)),
-    hand_off_(std::move(hand_off)),
-    closed_(std::move(closed)),
-    mail_(std::make_shared<mailbox>()) {
+    : settings_(std::move(settings)),
+      hand_off_(std::move(hand_off)),
+      closed_(std::move(closed)),
+      mail_(std::make_shared<reactor_mailbox>()) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_ < 0 || mail_->wake < 0)
-    throw std::runtime_error("publish reactor: cannot create its epoll or eventfd descriptor");
+  if (epoll_ < 0)
+    throw std::runtime_error("publish reactor: cannot create its epoll descriptor");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = wake_id;
-  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, mail_->wake, &ev);
+  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, mail_->wake_fd(), &ev);
   thread_ = std::thread{[this] { loop(); }};
 }
 
@@ -142,18 +80,13 @@ publish_reactor::~publish_reactor() {
 }
 
 void publish_reactor::adopt(int fd, serve_fn serve) {
-  mail_->post([&] { mail_->adopted.emplace_back(fd, std::move(serve)); });
+  mail_->adopt(fd, std::move(serve));
 }
 
 void publish_reactor::stop() {
   if (!thread_.joinable())
     return;
-  {
-    std::lock_guard<std::mutex> lock{mail_->mutex};
-    mail_->stop = true;
-  }
-  uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(mail_->wake, &one, sizeof(one));
+  mail_->request_stop();
   thread_.join();
 }
 
@@ -185,25 +118,13 @@ void publish_reactor::loop() {
     if (draining_ && connections_.empty())
       break;
   }
-  std::lock_guard<std::mutex> lock{mail_->mutex};
-  mail_->closed = true;
-  mail_->finished.clear();
+  mail_->close();
 }
 
 void publish_reactor::take_mail() {
-  uint64_t count = 0;
-  [[maybe_unused]] auto r = ::read(mail_->wake, &count, sizeof(count));
-  std::vector<std::pair<int, serve_fn>> adopted;
-  std::vector<mailbox::done> finished;
-  bool stop = false;
-  {
-    std::lock_guard<std::mutex> lock{mail_->mutex};
-    adopted.swap(mail_->adopted);
-    finished.swap(mail_->finished);
-    stop = mail_->stop;
-  }
+  auto mail = mail_->take();
   auto now = clock_type::now();
-  for (auto& [fd, serve] : adopted) {
+  for (auto& [fd, serve] : mail.adopted) {
     auto c = std::make_unique<connection>();
     c->fd = fd;
     c->id = next_id_++;
@@ -220,8 +141,8 @@ void publish_reactor::take_mail() {
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0)
       hand_off(held);
   }
-  for (auto& d : finished) {
-    auto it = connections_.find(d.id);
+  for (auto& d : mail.finished) {
+    auto it = connections_.find(d.connection);
     if (it == connections_.end())
       continue;
     auto& c = *it->second;
@@ -229,11 +150,11 @@ void publish_reactor::take_mail() {
     if (c.dead || c.at != connection::phase::commit || c.request != d.request)
       continue;
     httplib::Response res;
-    reply_publish(res, d.outcome);
+    reply_publish(res, d.result);
     answer(c, res);
     advance(c);
   }
-  if (stop && !draining_)
+  if (mail.stop && !draining_)
     drain();
 }
 
@@ -348,11 +269,10 @@ void publish_reactor::start_publish(connection& c) {
   }
   c.at = connection::phase::commit;
   auto request = ++c.request;
-  std::weak_ptr<mailbox> mail = mail_;
   settings_.routes.bridge->publish_async(
-    std::move(decoded.events), [mail, id = c.id, request](publish_outcome outcome) {
-      if (auto box = mail.lock())
-        box->post([&] { box->finished.push_back({id, request, std::move(outcome)}); });
+    std::move(decoded.events),
+    [mail = mail_, id = c.id, request](publish_outcome outcome) {
+      mail->deliver({id, request, std::move(outcome)});
     },
     &batch_);
 }

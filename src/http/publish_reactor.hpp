@@ -19,6 +19,9 @@ struct Response;
 
 namespace agg {
 
+class reactor_mailbox;
+struct reactor_connection;
+
 /// What the publish reactor needs besides the routes' context.
 struct reactor_settings {
   route_context routes;
@@ -55,8 +58,7 @@ public:
   void stop();
 
 private:
-  struct connection;
-  struct mailbox;
+  using connection = reactor_connection;
 
   void loop();
   void take_mail();
@@ -75,7 +77,7 @@ private:
   const reactor_settings settings_;
   std::function<void(int, serve_fn)> hand_off_;
   std::function<void()> closed_;
-  std::shared_ptr<mailbox> mail_; ///< Shared with publish callbacks, which may outlive us.
+  std::shared_ptr<reactor_mailbox> mail_; ///< Shared with publish callbacks, which may outlive us.
   int epoll_ = -1;
   uint64_t next_id_ = 1; ///< 0 is the mailbox's wake-up descriptor.
   std::unordered_map<uint64_t, std::unique_ptr<connection>> connections_;

@@ -94,7 +94,8 @@ TEST_CASE("pipelined requests in one write are all answered, in order", "[integr
   server.start();
   raw_socket s{server.port()};
   SECTION("three publishes, one of them invalid, then a GET /stats") {
-    REQUIRE(s.send(publish_request(make_event("pipe", "a")) + publish_request(std::string{"{not json"}, "")
+    REQUIRE(s.send(publish_request(make_event("pipe", "a"))
+                   + publish_request(std::string{"{not json"}, "")
                    + publish_request(make_event("pipe", "a")) + stats_request));
     require_published(s.read_response(), 1, 0);
     auto bad = s.read_response();
@@ -154,9 +155,11 @@ TEST_CASE("the reactor's answers are httplib's answers, byte for byte", "[integr
   server_process off{{"--publish-reactor", "off"}};
   off.start();
   auto event = make_event("same", "1");
-  for (auto& request : {publish_request(event), publish_request(event), publish_request(std::string{"[]"}, ""),
-                        publish_request(std::string{"{\"events\": 3}"}, ""), publish_request(std::string{"{oops"}, ""),
-                        publish_request(event.dump(), "Connection: close\r\n")}) {
+  for (auto& request :
+       {publish_request(event), publish_request(event), publish_request(std::string{"[]"}, ""),
+        publish_request(std::string{"{\"events\": 3}"}, ""),
+        publish_request(std::string{"{oops"}, ""),
+        publish_request(event.dump(), "Connection: close\r\n")}) {
     INFO("request: " << request);
     CHECK(exchange(on.port(), request) == exchange(off.port(), request));
   }

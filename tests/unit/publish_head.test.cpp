@@ -43,19 +43,20 @@ TEST_CASE("a prefix of a publish head needs more bytes, and anything else is htt
   }
   SECTION("publish heads it leaves to httplib") {
     const std::string start = "POST /publish HTTP/1.1\r\n";
-    for (auto& rest : {std::string{"\r\n"},                               // no length
-                       std::string{"Content-Length: 0\r\n\r\n"},          // empty body
-                       std::string{"Content-Length: 1\r\nContent-Length: 1\r\n\r\n"},
-                       std::string{"Content-Length: -1\r\n\r\n"},
-                       std::string{"Content-Length: 1x\r\n\r\n"},
-                       std::string{"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"},
-                       std::string{"Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"},
-                       std::string{"Content-Length: 2\r\n folded\r\n\r\n"},
-                       std::string{"Content-Length: 2\r\nNo colon\r\n\r\n"},
-                       std::string{"Content-Length: 2\nHost: a\r\n\r\n"},     // bare LF
-                       std::string{"Authorization: a\r\nAuthorization: b\r\nContent-Length: 2\r\n\r\n"}})
+    for (auto& rest :
+         {std::string{"\r\n"},                      // no length
+          std::string{"Content-Length: 0\r\n\r\n"}, // empty body
+          std::string{"Content-Length: 1\r\nContent-Length: 1\r\n\r\n"},
+          std::string{"Content-Length: -1\r\n\r\n"}, std::string{"Content-Length: 1x\r\n\r\n"},
+          std::string{"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"},
+          std::string{"Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"},
+          std::string{"Content-Length: 2\r\n folded\r\n\r\n"},
+          std::string{"Content-Length: 2\r\nNo colon\r\n\r\n"},
+          std::string{"Content-Length: 2\nHost: a\r\n\r\n"}, // bare LF
+          std::string{"Authorization: a\r\nAuthorization: b\r\nContent-Length: 2\r\n\r\n"}})
       CHECK(verdict_of(start + rest) == head_verdict::other);
     CHECK(verdict_of("POST /publish HTTP/1.0\r\nContent-Length: 2\r\n\r\n") == head_verdict::other);
-    CHECK(verdict_of("POST /publish  HTTP/1.1\r\nContent-Length: 2\r\n\r\n") == head_verdict::other);
+    CHECK(verdict_of("POST /publish  HTTP/1.1\r\nContent-Length: 2\r\n\r\n")
+          == head_verdict::other);
   }
 }
