@@ -105,13 +105,14 @@ void publish_reactor::loop() {
       if (it != connections_.end() && !it->second->dead)
         on_ready(*it->second, events[i].events);
     }
-    // Every publish this round started goes to the shards now, one message per shard.
-    if (!batch_.empty())
-      settings_.routes.bridge->send(batch_);
     if (auto now = clock_type::now(); now >= next_check) {
       check_deadlines();
       next_check = now + std::chrono::milliseconds(tick_ms);
     }
+    // Every publish this round started goes to the shards now, one message per shard; after
+    // the deadline check too, which starts the request pipelined behind a timed-out one.
+    if (!batch_.empty())
+      settings_.routes.bridge->send(batch_);
     for (auto id : ended_)
       connections_.erase(id);
     ended_.clear();
