@@ -1,5 +1,7 @@
-// libFuzzer target for decode_publish: no input may crash it or trip a sanitizer, and
-// whatever it accepts must hold up (see check_event and check_against_dom).
+// libFuzzer target for decode_publish: no input may crash it or trip a sanitizer, whatever
+// it accepts must hold up (see check_event and check_against_dom), and it is differential:
+// the simdjson fast path and decode_publish must answer exactly as the nlohmann reference
+// decoder does (see check_same_as_reference).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,8 @@
 #include "core/timestamp.hpp"
 #include "http/json_codec.hpp"
 #include "http/publish_decoder.hpp"
+#include "http/publish_decoder_fast.hpp"
+#include "http/publish_decoder_reference.hpp"
 
 namespace {
 
@@ -20,6 +24,8 @@ using json = nlohmann::json;
 
 // Small limits, so that short inputs reach the limit checks too.
 const agg::publish_limits limits{8, 12, 16, 16, 16};
+// The server's defaults, for the differential check.
+const agg::publish_limits default_limits{};
 
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {
   std::fprintf(stderr, "invariant broken: %s %.*s\n", what, static_cast<int>(detail.size()),
@@ -92,10 +98,41 @@ void check_rejection(const agg::decoded_publish& r) {
     fail("error answer is not JSON");
 }
 
+bool same_events(const agg::event_batch& a, const agg::event_batch& b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].topic != b[i].topic || a[i].event_id != b[i].event_id
+        || a[i].timestamp != b[i].timestamp || a[i].source != b[i].source
+        || a[i].payload != b[i].payload)
+      return false;
+  return true;
+}
+
+// The fast path may give up on anything, but what it decodes must be what the reference
+// decodes; and decode_publish must give the reference's answer, errors word for word.
+void check_same_as_reference(std::string_view body, const agg::publish_limits& l) {
+  auto reference = agg::decode_publish_reference(body, l);
+  if (auto fast = agg::decode_publish_fast(body, l)) {
+    if (!reference.ok())
+      fail("the fast path accepted a body the reference rejects:", reference.error.message);
+    if (!same_events(*fast, reference.events))
+      fail("the fast path's events differ from the reference's");
+  }
+  auto r = agg::decode_publish(body, l);
+  if (r.error.status != reference.error.status || r.error.code != reference.error.code
+      || r.error.message != reference.error.message)
+    fail("decode_publish's error differs from the reference's:", r.error.message);
+  if (!same_events(r.events, reference.events))
+    fail("decode_publish's events differ from the reference's");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body{reinterpret_cast<const char*>(data), size};
+  check_same_as_reference(body, limits);
+  check_same_as_reference(body, default_limits);
   auto r = agg::decode_publish(body, limits);
   if (!r.ok()) {
     check_rejection(r);
