@@ -1,5 +1,6 @@
 #include "http/publish_decoder_fast.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -33,12 +34,17 @@ field field_of(std::string_view key) {
   return key == "events" ? field::events : field::other;
 }
 
+// The copier recurses once per level, while the reference decoder does not recurse at all:
+// deeper bodies (only with a --max-depth raised above its default of 64) go to the
+// reference, so that the fast path stays far inside a 256 KiB HTTP thread stack.
+constexpr size_t fast_max_depth = 64;
+
 // Reads the events of one body. Every member returns false to give up, at the first thing
 // that is not a plainly valid event: the reference decoder then has the last word.
 class fast_reader {
 public:
   fast_reader(const publish_limits& limits, const char* end)
-    : limits_(limits), copier_(limits.max_depth, end) {
+    : limits_(limits), copier_(std::min(limits.max_depth, fast_max_depth), end) {
   }
 
   bool root(od::document& doc, event_batch& out);

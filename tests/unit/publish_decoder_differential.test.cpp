@@ -128,6 +128,14 @@ TEST_CASE("what the fast path leaves to the reference decoder, and why",
     auto out = check_same(body, defaults);
     CHECK_FALSE(out.fast);
   }
+  SECTION("nesting past 64 levels when --max-depth allows it: the fast path recurses") {
+    agg::publish_limits deep;
+    deep.max_depth = 1000;
+    auto body = with_payload("{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}");
+    auto out = check_same(body, deep);
+    CHECK(out.ok);
+    CHECK_FALSE(out.fast);
+  }
   SECTION("and every error and limit") {
     for (auto& body : std::vector<std::string>{"[]", "[" + good + ",7]", good + "]", "[" + good,
                                                std::string(70, '[') + std::string(70, ']')}) {
