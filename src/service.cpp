@@ -71,6 +71,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   auto workers = cfg.actor_threads > 0 ? cfg.actor_threads
                                        : std::max<size_t>(1, std::thread::hardware_concurrency());
   svc->caf_cfg_.set("scheduler.max-threads", workers);
+  if (cfg.actor_sharing)
+    svc->caf_cfg_.set("scheduler.policy", caf::atom("sharing"));
   svc->sys_ = std::make_unique<caf::actor_system>(svc->caf_cfg_);
   auto& sys = *svc->sys_;
   // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
@@ -92,6 +94,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
                                                 svc->runtime_.get());
   log_debug("actors started", {{"shards", cfg.shards},
                                {"scheduler_threads", workers},
+                               {"scheduler", cfg.actor_sharing ? "sharing" : "stealing"},
                                {"cache_keys_per_shard", per_shard}});
 
   route_context routes;

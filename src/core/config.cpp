@@ -83,6 +83,14 @@ const std::vector<option_spec>& options() {
      number(&config::header_timeout_ms, 100, 3600000, "header-timeout-ms")},
     {"actor-threads", "actor scheduler threads, 0 = one per core",
      number(&config::actor_threads, 0, 256, "actor-threads")},
+    {"actor-scheduler", "stealing: idle actor threads poll for work (CAF's default); sharing: "
+                        "they sleep until a message wakes one",
+     [](config& c, const std::string& v) {
+       if (v != "stealing" && v != "sharing")
+         return "option --actor-scheduler takes stealing or sharing, got \"" + v + "\"";
+       c.actor_sharing = v == "sharing";
+       return std::string{};
+     }},
     {"cache-capacity", "committed keys remembered in memory, all shards together",
      number(&config::cache_capacity, 0, 1u << 30, "cache-capacity")},
     {"max-body-bytes", "largest request body", number(&config::max_body_bytes, 1, 1u << 30,
@@ -342,7 +350,9 @@ std::string describe(const config& cfg) {
       << "\nshards = " << cfg.shards << "\nhttp-threads = " << cfg.http_threads
       << "\nmax-connections = " << cfg.max_connections
       << "\nheader-timeout-ms = " << cfg.header_timeout_ms
-      << "\nactor-threads = " << cfg.actor_threads << "\ncache-capacity = " << cfg.cache_capacity
+      << "\nactor-threads = " << cfg.actor_threads
+      << "\nactor-scheduler = " << (cfg.actor_sharing ? "sharing" : "stealing")
+      << "\ncache-capacity = " << cfg.cache_capacity
       << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-body-memory = "
       << cfg.max_body_memory << "\nmax-events = " << cfg.max_events
       << "\nmax-depth = " << cfg.max_depth << "\nmax-topic-bytes = " << cfg.max_topic_bytes

@@ -27,6 +27,9 @@ struct config {
   size_t max_connections = 4096; ///< Open connections served; past it, 503 too_many_connections.
   uint32_t header_timeout_ms = 10000; ///< Longest time to send a request's headers.
   size_t actor_threads = 0; ///< 0: one per hardware thread.
+  /// CAF's scheduler: false = work stealing (idle workers poll), true = work sharing
+  /// (idle workers sleep until a message arrives).
+  bool actor_sharing = false;
   size_t cache_capacity = 262144;
   size_t max_body_bytes = 16u << 20;
   size_t max_body_memory = 256u << 20; ///< Publish bodies in memory at once, all together.

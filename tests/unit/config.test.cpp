@@ -39,6 +39,8 @@ TEST_CASE("options take '--name value' and '--name=value'", "[config]") {
   CHECK(r.cfg.shards == 8);
   CHECK(r.cfg.sync == agg::sync_mode::full);
   CHECK(r.cfg.max_events == 5);
+  CHECK(parse({"--actor-scheduler", "sharing"}).cfg.actor_sharing);
+  CHECK_FALSE(parse({"--actor-scheduler=stealing"}).cfg.actor_sharing);
 }
 
 TEST_CASE("bad options are errors that name the option", "[config]") {
@@ -64,6 +66,10 @@ TEST_CASE("bad options are errors that name the option", "[config]") {
   SECTION("bad sync mode") {
     auto r = parse({"--sync", "sometimes"});
     CHECK(r.message == "option --sync takes normal or full, got \"sometimes\"");
+  }
+  SECTION("bad actor scheduler") {
+    auto r = parse({"--actor-scheduler", "fifo"});
+    CHECK(r.message == "option --actor-scheduler takes stealing or sharing, got \"fifo\"");
   }
   SECTION("positional argument") {
     CHECK(parse({"serve"}).what == agg::cli_result::action::error);
