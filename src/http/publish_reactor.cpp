@@ -182,23 +182,16 @@ void publish_reactor::on_ready(connection& c, uint32_t events) {
 void publish_reactor::advance(connection& c) {
   while (!c.dead && c.at == connection::phase::head && c.out.empty() && !draining_) {
     char buf[peek_limit];
-    auto n = ::recv(c.fd, buf, sizeof(buf), MSG_PEEK);
+    auto n = receive(c, buf, sizeof(buf), MSG_PEEK);
     if (n == 0)
-      return close(c);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (!would_block(errno))
-        close(c);
       return;
-    }
     c.head_begun = true;
-    auto verdict = read_publish_head({buf, static_cast<size_t>(n)}, c.head);
-    if (verdict == head_verdict::need_more && static_cast<size_t>(n) < peek_limit)
+    auto verdict = read_publish_head({buf, n}, c.head);
+    if (verdict == head_verdict::need_more && n < peek_limit)
       return; // the next edge brings more
     if (verdict != head_verdict::publish)
       return hand_off(c);
-    if (!begin_body(c, static_cast<size_t>(n)))
+    if (!begin_body(c, n))
       return;
   }
 }
@@ -228,14 +221,12 @@ bool publish_reactor::begin_body(connection& c, size_t peeked) {
   auto take = peeked >= whole ? whole : c.head.head_bytes;
   c.body.resize(take);
   for (size_t got = 0; got < take;) {
-    auto n = ::recv(c.fd, &c.body[got], take - got, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      close(c);
+    auto n = receive(c, &c.body[got], take - got, 0);
+    if (n == 0) {
+      close(c); // peeked bytes cannot be missing: a socket that says so has failed
       return false;
     }
-    got += static_cast<size_t>(n);
+    got += n;
   }
   c.body.erase(0, c.head.head_bytes);
   c.body_read = c.body.size();
@@ -246,19 +237,25 @@ bool publish_reactor::begin_body(connection& c, size_t peeked) {
   return !c.dead;
 }
 
+size_t publish_reactor::receive(connection& c, char* buf, size_t len, int flags) {
+  for (;;) {
+    auto n = ::recv(c.fd, buf, len, flags);
+    if (n > 0)
+      return static_cast<size_t>(n);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n == 0 || !would_block(errno))
+      close(c); // the peer is gone, or the socket failed
+    return 0;
+  }
+}
+
 void publish_reactor::read_body(connection& c) {
   while (c.body_read < c.body.size()) {
-    auto n = ::recv(c.fd, &c.body[c.body_read], c.body.size() - c.body_read, 0);
+    auto n = receive(c, &c.body[c.body_read], c.body.size() - c.body_read, 0);
     if (n == 0)
-      return close(c);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (!would_block(errno))
-        close(c);
       return;
-    }
-    c.body_read += static_cast<size_t>(n);
+    c.body_read += n;
     c.progress = clock_type::now();
   }
   start_publish(c);

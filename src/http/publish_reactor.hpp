@@ -66,6 +66,9 @@ private:
   void advance(connection& c);
   bool begin_body(connection& c, size_t peeked);
   void read_body(connection& c);
+  // recv() on c's socket: the bytes read (or peeked), or 0 when none can be read now; on the
+  // peer's end or a socket error it closes the connection too.
+  size_t receive(connection& c, char* buf, size_t len, int flags);
   void start_publish(connection& c);
   void answer(connection& c, httplib::Response& res);
   void write_out(connection& c);
