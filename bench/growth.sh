@@ -2,7 +2,9 @@
 # Throughput as the store grows: fills one store to TARGET events and, at 0, TARGET/4,
 # TARGET/2 and TARGET stored events (0, 5M, 10M, 20M by default), measures
 #   - the server's restart time to the first 200 on /healthz on that store, and its RSS then,
-#   - the SQLite ceiling on that very store (storage_ceiling --db, 10,000 UUID rows/transaction),
+#   - the SQLite ceiling of the classic layout (a unique B-tree index on the key) at the same
+#     size: a second store, grown beside the server's by storage_ceiling itself, then measured
+#     with 10,000 UUID rows per transaction (CEILING_ROWS more rows),
 #   - publish throughput with batches of 100 UUID v4 events at 64 connections (wrk -t1),
 #     with p50/p99 and the server's peak RSS (VmHWM) under that load.
 #
@@ -13,7 +15,8 @@
 #   TARGET         events in the store at the last checkpoint (default 20000000)
 #   CHECKPOINTS    space-separated stored-event counts to measure at (default "0 T/4 T/2 T")
 #   DURATION       measured seconds per checkpoint (default 10), WARMUP warm-up seconds (default 2)
-#   CEILING_ROWS   rows storage_ceiling adds at each checkpoint (default 200000; 0 skips it)
+#   CEILING_ROWS   rows storage_ceiling measures at each checkpoint (default 200000; 0 skips the
+#                  classic store, which saves its fill: about 5 min at 20M)
 #   FILL_BATCH     events per request while filling (default 1000, UUID ids, 8 connections)
 #   STORE_DIR      keep the store there instead of a temporary directory (reused if it exists)
 #   OUT_DIR        where growth.dat and growth.md go (default bench/results)
@@ -60,7 +63,7 @@ echo "# stored_before events_per_s p50_ms p99_ms vmhwm_mib restart_s rss_after_r
 {
   echo "Store growth: batches of 100 UUID v4 events, 64 connections, wrk -t1, ${DURATION} s per point after ${WARMUP} s warm-up; TARGET=$TARGET."
   echo
-  echo "| events stored | events/s | p50 ms | p99 ms | server peak RSS MiB | restart to /healthz s | RSS after restart MiB | store size MiB | SQLite ceiling rows/s (10,000 UUID rows/tx, same store) | fill events/s before this point |"
+  echo "| events stored | events/s | p50 ms | p99 ms | server peak RSS MiB | restart to /healthz s | RSS after restart MiB | store size MiB | classic-layout SQLite ceiling rows/s (10,000 UUID rows/tx, same size) | fill events/s before this point |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$MD"
 
@@ -98,13 +101,22 @@ for cp in $CHECKPOINTS; do
   p50=$(kv "$WRK_LINE" p50_ms)
   p99=$(kv "$WRK_LINE" p99_ms)
   errors=$(($(kv "$WRK_LINE" errors) + $(kv "$WRK_LINE" non2xx)))
-  # 4. The SQLite ceiling on this store (server stopped; its rows count as stored events).
+  # 4. The classic layout's SQLite ceiling at this size (server stopped): grow the classic
+  # store to the server's count, then measure CEILING_ROWS more.
   ceil="-"
   if ((CEILING_ROWS > 0)); then
-    line=$("$CEILING_BIN" --db "$STORE/events.db" --rows "$CEILING_ROWS" --batch 10000 --ids uuid)
+    classic=${STORE%/}.classic.db # Beside the store, so STORE_DIR keeps both.
+    have_classic=0
+    if [[ -s $classic ]]; then
+      have_classic=$(sqlite3 "$classic" "SELECT value FROM counters WHERE name = 'unique'")
+    fi
+    if ((stored > have_classic)); then
+      "$CEILING_BIN" --db "$classic" --rows $((stored - have_classic)) --batch 10000 --ids uuid >>"$WORK/ceiling.txt"
+    fi
+    line=$("$CEILING_BIN" --db "$classic" --rows "$CEILING_ROWS" --batch 10000 --ids uuid)
     echo "$line" >>"$WORK/ceiling.txt"
     ceil=$(kv "$line" rows_per_s)
-    log "ceiling on this store: $(human "$ceil") rows/s"
+    log "classic layout ceiling at this size: $(human "$ceil") rows/s"
   fi
 
   ((errors == 0)) || log "warning: $errors errors at $stored events"

@@ -71,6 +71,6 @@ if (have(f)) {
   set ytics nomirror
   set y2tics
   plot f using ($1 / 1e6):2 with linespoints lw 2 pt 7 title "service events/s (batch 100, UUID)", \
-       f using ($1 / 1e6):($9 > 0 ? $9 : NaN) with linespoints lw 1 pt 6 dt 2 title "SQLite ceiling, 10,000 UUID rows/tx, same store", \
+       f using ($1 / 1e6):($9 > 0 ? $9 : NaN) with linespoints lw 1 pt 6 dt 2 title "SQLite, classic B-tree key index, 10,000 UUID rows/tx, same size", \
        f using ($1 / 1e6):5 axes x1y2 with linespoints lw 1 pt 5 dt 2 title "peak RSS under load, MiB (right axis)"
 }

@@ -1,12 +1,14 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
-// actors in the way. It writes the very rows the server writes, in the server's schema
-// (src/storage/schema.cpp's migrate(), shared so the two cannot drift), with the server's settings:
-// WAL, synchronous=NORMAL (or FULL), SQLite memory statistics off (storage/sqlite_library), a
-// 32 MiB page cache (--cache-kib), checkpoints on a thread of their own
-// (src/storage/wal_checkpointer; those two are the parts of the service it links),
-// one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the "unique"
-// counter row and each topic's event count updated once per transaction like the server's
-// group commit.
+// actors in the way, in the classic layout the performance issue takes as its reference:
+// the events table with a unique B-tree index on (topic_id, event_id) deciding duplicates
+// (the server's schema version 2, from src/storage/schema_sql.hpp; the server itself now keeps
+// its dedup index as sorted runs, storage/key_index). It writes the very rows the server
+// writes, with the server's settings: WAL, synchronous=NORMAL (or FULL), SQLite memory
+// statistics off (storage/sqlite_library), a 32 MiB page cache (--cache-kib), checkpoints on a
+// thread of their own (src/storage/wal_checkpointer; those two are the parts of the service it
+// links), one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the
+// "unique" counter row and each topic's event count updated once per transaction like the
+// server's group commit.
 //
 // Usage: storage_ceiling [--rows N] [--batch N] [--ids seq|uuid] [--db PATH] [--topics N]
 //                        [--dup-ratio F] [--sync normal|full] [--keep] [--cache-kib N]
@@ -14,8 +16,9 @@
 //   storage_ceiling rows=1000000 batch=10000 ids=seq ... rows_per_s=412345.6
 //
 // Without --db it uses a fresh file in $TMPDIR (or /tmp) and deletes it at the end; with --db
-// an existing file of the same schema is appended to (the rows already there are counted as
-// start_rows), which is how a store of a given size is measured. --keep keeps the temp file.
+// an existing file of the classic layout is appended to (the rows already there are counted as
+// start_rows), which is how a store of a given size is measured (bench/growth.sh grows one
+// beside the server's). A server store (schema version 3) is refused: it has no such index.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
@@ -35,8 +38,7 @@
 #include <ctime>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "storage/schema.hpp"
+#include "storage/schema_sql.hpp"
 #include "storage/sqlite_library.hpp"
 #include "storage/wal_checkpointer.hpp"
 
@@ -185,9 +187,17 @@ int main(int argc, char** argv) {
       throw std::runtime_error("cannot switch to WAL");
     db.exec(opt.sync == "full" ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA cache_size=-" + std::to_string(opt.cache_kib));
-    // The server's own schema set-up: creates a new file, upgrades an older one.
-    if (auto err = agg::migrate(db))
-      throw std::runtime_error("cannot set up the schema: " + agg::error_text(err));
+    // The classic layout: schema version 2, the last with the B-tree key index.
+    auto version = db.execAndGet("PRAGMA user_version").getInt();
+    if (version == 0 && db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 0) {
+      SQLite::Transaction tx{db};
+      db.exec(agg::schema_v1);
+      db.exec(agg::migrate_v1_to_v2);
+      tx.commit();
+    } else if (version != 2) {
+      throw std::runtime_error("not a classic-layout store (schema version 2): version "
+                               + std::to_string(version));
+    }
     auto checkpointer = agg::wal_checkpointer::attach(db, opt.db, {});
     if (!checkpointer)
       throw std::runtime_error("cannot start the WAL checkpointer");

@@ -27,10 +27,12 @@ done
 # chromium: the dashboard test renders GET / headless (--headless --no-sandbox, fine as root).
 # libsimdjson-dev: publish bodies are decoded with simdjson, because nlohmann's lexer was the
 # measured hot spot of batch publishing (~25% of the HTTP threads' time at batches of 100).
+# libxxhash-dev: XXH3 hashes dedup keys for the key index (header-only, nothing at run time);
+# its output is fixed by specification, which a hash kept on disk needs.
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
-  libjemalloc-dev libsimdjson-dev
+  libjemalloc-dev libsimdjson-dev libxxhash-dev
   libssl-dev zlib1g-dev libbrotli-dev
   wrk sqlite3 curl jq
   clang libclang-rt-14-dev openssl

@@ -51,7 +51,9 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   if (fs_err)
     return make_error(ec::startup_failure,
                       "cannot create data dir " + cfg.data_dir + ": " + fs_err.message());
-  auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync);
+  key_index_options keys;
+  keys.run_entries = cfg.key_index_run_keys;
+  auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync, keys);
   if (!store)
     return store.error();
   auto counters = (*store)->counters();

@@ -112,6 +112,9 @@ const std::vector<option_spec>& options() {
                                                         "max-page")},
     {"commit-max-events", "most events in one group commit",
      number(&config::commit_max_events, 1, 1000000, "commit-max-events")},
+    {"key-index-run-keys", "new dedup keys kept in memory (32 bytes each) before they are "
+                           "written as a sorted run of the key index",
+     number(&config::key_index_run_keys, 16, 16777216, "key-index-run-keys")},
     {"max-inflight-events", "events accepted but not yet committed, all requests together; "
                             "past it, publishes get 503 overloaded",
      number(&config::max_inflight_events, 1, 100000000, "max-inflight-events")},
@@ -359,6 +362,7 @@ std::string describe(const config& cfg) {
       << "\nmax-event-id-bytes = " << cfg.max_event_id_bytes
       << "\nmax-source-bytes = " << cfg.max_source_bytes << "\nmax-page = " << cfg.max_page
       << "\ncommit-max-events = " << cfg.commit_max_events
+      << "\nkey-index-run-keys = " << cfg.key_index_run_keys
       << "\nmax-inflight-events = " << cfg.max_inflight_events
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")

@@ -31,6 +31,8 @@ caf::error migrate(SQLite::Database& db) {
       db.exec(schema_v1);
     if (version < 2)
       db.exec(migrate_v1_to_v2);
+    if (version < 3)
+      db.exec(migrate_v2_to_v3);
     tx.commit();
     return {};
   } catch (const std::exception& ex) {

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include "core/errors.hpp"
+#include "core/log.hpp"
+#include "storage/key_hash.hpp"
 #include "storage/schema.hpp"
 #include "storage/sqlite_library.hpp"
 #include "storage/wal_checkpointer.hpp"
@@ -26,8 +28,8 @@ caf::error storage_error(const char* what, const std::exception& ex) {
 
 } // namespace
 
-caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::string& path,
-                                                                     sync_mode sync) {
+caf::expected<std::unique_ptr<event_store>>
+sqlite_event_store::open(const std::string& path, sync_mode sync, key_index_options keys) {
   tune_sqlite_library();
   try {
     auto db = std::make_unique<SQLite::Database>(
@@ -45,7 +47,7 @@ caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::
     db->exec("PRAGMA journal_size_limit=67108864");
     if (auto err = migrate(*db))
       return err;
-    std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db))};
+    std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db), keys)};
     auto checkpointer = wal_checkpointer::attach(*store->db_, path, {});
     if (!checkpointer)
       return std::move(checkpointer.error());
@@ -56,10 +58,12 @@ caf::expected<std::unique_ptr<event_store>> sqlite_event_store::open(const std::
   }
 }
 
-sqlite_event_store::sqlite_event_store(std::unique_ptr<SQLite::Database> db)
+sqlite_event_store::sqlite_event_store(std::unique_ptr<SQLite::Database> db,
+                                       key_index_options keys)
   : db_(std::move(db)),
+    keys_(std::make_unique<key_index>(*db_, keys)),
     insert_event_(*db_, "INSERT INTO events(topic_id, event_id, timestamp, source, payload) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic_id, event_id) DO NOTHING"),
+                        "VALUES (?, ?, ?, ?, ?)"),
     insert_topic_(*db_, "INSERT INTO topics(name) VALUES (?)"),
     set_counter_(*db_, "UPDATE counters SET value = ? WHERE name = ?"),
     add_topic_events_(*db_, "UPDATE topics SET events = events + ? WHERE id = ?") {
@@ -110,6 +114,7 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
   uint64_t inserted = 0;
   seqs_.clear();
   topic_added_.clear();
+  auto keys_mark = keys_->mark();
   try {
     SQLite::Transaction tx{*db_};
     for (auto* e : events) {
@@ -117,21 +122,26 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
       auto topic = topic_id(e->topic, created);
       if (created)
         created_topics.push_back(e->topic);
+      auto hash = key_hash(topic, e->event_id);
+      if (!created && keys_->contains(topic, e->event_id, hash)) {
+        seqs_.push_back(0);
+        result.push_back(insert_status::duplicate);
+        continue;
+      }
       insert_event_.bind(1, topic);
       insert_event_.bindNoCopy(2, e->event_id); // The strings outlive exec().
       insert_event_.bindNoCopy(3, e->timestamp);
       insert_event_.bindNoCopy(4, e->source);
       insert_event_.bindNoCopy(5, e->payload);
-      auto changed = insert_event_.exec();
+      insert_event_.exec();
       insert_event_.reset();
-      inserted += changed;
-      if (changed != 0)
-        count_topic_event(topic);
+      ++inserted;
+      count_topic_event(topic);
       // The rowid is the seq; reading it is a field access, not a query.
-      seqs_.push_back(changed == 0 ? 0 : db_->getLastInsertRowid());
-      result.push_back(changed == 0 ? insert_status::duplicate
-                                    : created ? insert_status::inserted_new_topic
-                                              : insert_status::inserted);
+      auto seq = db_->getLastInsertRowid();
+      keys_->add(hash, seq);
+      seqs_.push_back(seq);
+      result.push_back(created ? insert_status::inserted_new_topic : insert_status::inserted);
     }
     for (auto [topic, added] : topic_added_) {
       add_topic_events_.bind(1, static_cast<int64_t>(added));
@@ -162,11 +172,24 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
       topic_ids_.erase(name);
     last_topic_ = nullptr;
     seqs_.clear();
+    keys_->rollback(keys_mark);
     return storage_error("commit failed", ex);
   }
   unique_ += inserted;
   duplicates_saved_ = duplicates_total;
+  maintain_keys(inserted);
   return result;
+}
+
+void sqlite_event_store::maintain_keys(size_t keys_added) {
+  // The commit stands either way: a run that could not be written now stays in memory
+  // (and in the events table) and is written after a later commit.
+  try {
+    keys_->maintain(keys_added);
+  } catch (const std::exception& ex) {
+    log_warning("cannot write the dedup index's next run; will retry",
+                {{"error", std::string{ex.what()}}});
+  }
 }
 
 caf::error sqlite_event_store::probe() {

@@ -11,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "storage/event_store.hpp"
+#include "storage/key_index.hpp"
 #include "storage/wal_checkpointer.hpp"
 
 namespace agg {
@@ -20,7 +21,9 @@ class sqlite_event_store final : public event_store {
 public:
   /// Opens (creating if needed) the database at `path`; every open, PRAGMA and schema
   /// error is reported here, never later.
-  static caf::expected<std::unique_ptr<event_store>> open(const std::string& path, sync_mode sync);
+  /// `keys` sizes the dedup index (tests make it small to exercise its runs and merges).
+  static caf::expected<std::unique_ptr<event_store>>
+  open(const std::string& path, sync_mode sync, key_index_options keys = {});
 
   caf::expected<std::vector<insert_status>>
   commit(const std::vector<const event*>& events, uint64_t duplicates_total) override;
@@ -35,16 +38,24 @@ public:
     return seqs_;
   }
 
+  key_index_shape keys_shape() const {
+    return keys_->shape();
+  }
+
 private:
-  explicit sqlite_event_store(std::unique_ptr<SQLite::Database> db);
+  sqlite_event_store(std::unique_ptr<SQLite::Database> db, key_index_options keys);
 
   // The topic's id, inserting the topic if new (then `created` is set).
   int64_t topic_id(const std::string& name, bool& created);
+
+  // Writes the key index's next run and merges, if due; a failure is only logged.
+  void maintain_keys(size_t keys_added);
 
   // Counts one event stored in `topic` by the commit under way (topic_added_).
   void count_topic_event(int64_t topic);
 
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<key_index> keys_; // Uses db_; declared after it, so it goes first.
   SQLite::Statement insert_event_;
   SQLite::Statement insert_topic_;
   SQLite::Statement set_counter_;

@@ -40,7 +40,9 @@ TEST_CASE("kill -9 at random moments under concurrent load: every acknowledged e
   const uint64_t seed = seed_from_environment();
   INFO("AGG_CHAOS_SEED=" << seed << " reproduces the kill moments and the load");
   std::mt19937_64 rng{seed};
-  server_process server;
+  // Small key-index runs, so that the kills also land while a run is written or merged (at
+  // the default, a run is written per 262,144 new keys, more than a round stores).
+  server_process server{{"--key-index-run-keys", "64"}};
   server.start();
   key_set acked, sent;
   for (int round = 0; round < rounds; ++round) {
