@@ -151,6 +151,14 @@ void key_index::index_stored_events() {
   SQLite::Statement read{db_, "SELECT seq, topic_id, event_id FROM events WHERE seq > ? "
                               "ORDER BY seq LIMIT ?"};
   auto last = indexed_seq_;
+  // Seqs have no gaps but those of failed commits, so this is about the work ahead.
+  auto newest = db_.execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+  auto start = std::chrono::steady_clock::now();
+  bool large = static_cast<uint64_t>(newest - last) > options_.run_entries;
+  if (large)
+    log_info("indexing stored events for the dedup key index (first start after an upgrade, "
+             "or after a crash)",
+             {{"events", newest - last}});
   for (;;) {
     auto room = options_.run_entries - hot_.size(); // maintain() leaves fewer than run_entries
     read.bind(1, last);
@@ -166,9 +174,12 @@ void key_index::index_stored_events() {
     }
     read.reset();
     if (rows < room)
-      return;
+      break;
     maintain(); // Merges all it starts: start-up may take its time, not memory.
   }
+  if (large)
+    log_info("key index ready", {{"runs", static_cast<uint64_t>(runs_.size())},
+                                 {"ms", ms_since(start)}});
 }
 
 bool key_index::confirm(int64_t seq, int64_t topic_id, const std::string& event_id) {

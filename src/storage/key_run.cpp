@@ -37,12 +37,15 @@ void decode_block(std::string_view bytes, std::vector<key_entry>& out) {
 }
 
 std::string encode_fences(const std::vector<uint64_t>& fences) {
+  if (fences.empty()) // data() may be null, which memcpy and string must not get.
+    return {};
   return {reinterpret_cast<const char*>(fences.data()), fences.size() * sizeof(uint64_t)};
 }
 
 std::vector<uint64_t> decode_fences(std::string_view bytes) {
   std::vector<uint64_t> fences(bytes.size() / sizeof(uint64_t));
-  std::memcpy(fences.data(), bytes.data(), fences.size() * sizeof(uint64_t));
+  if (!fences.empty())
+    std::memcpy(fences.data(), bytes.data(), fences.size() * sizeof(uint64_t));
   return fences;
 }
 
