@@ -124,7 +124,8 @@ TEST_CASE("promtool accepts the GET /metrics text", "[integration][metrics]") {
 TEST_CASE("GET /metrics shows commit sizes, queues, seen-cache lookups, and per-topic series "
           "only when asked and bounded, and promtool accepts it",
           "[integration][metrics]") {
-  server_process server({"--metrics-topics", "2"});
+  // The seen cache is off by default; on here, so that its hits show.
+  server_process server({"--metrics-topics", "2", "--cache-capacity", "1000"});
   server.start();
   agg::test::publish_ok(server, make_events("t-big", "e", 5));
   agg::test::publish_ok(server, make_events("t-big", "e", 5)); // 5 cache hits
