@@ -94,6 +94,7 @@ for cp in $CHECKPOINTS; do
 
   # 3. Measure batch-100 UUID publishing.
   run_wrk "$WORK/warmup" 64 "$WARMUP" "$url" BATCH=100 IDS=uuid
+  wait_idle "$url"
   run_wrk "$WORK/wrk" 64 "$DURATION" "$url" BATCH=100 IDS=uuid
   hwm=$(($(proc_status_kb "$SERVER_PID" VmHWM) / 1024))
   stop_server

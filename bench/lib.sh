@@ -130,6 +130,20 @@ run_wrk() {
   WRK_CPU_S=$(awk '{ printf "%.2f", $1 + $2 }' "$out.time")
 }
 
+# wait_idle URL: waits (up to 30 s) until the server has no events in flight. wrk stops at its
+# duration without waiting for its last requests, so without this the warm-up's last requests
+# overlap the measured run's first ones: up to twice the connections' events in flight, which
+# with batches of 1000 at 64 connections passes --max-inflight-events and gets 503s.
+wait_idle() {
+  local url=$1 n
+  for _ in $(seq 300); do
+    n=$(curl -sf --max-time 5 "$url/metrics" | awk '$1 == "event_aggregator_inflight_events" { print $2 }')
+    [[ $n == 0 ]] && return 0
+    sleep 0.1
+  done
+  log "warning: $url still has $n events in flight after 30 s"
+}
+
 # fill_to URL TARGET CONNS TIMEOUT_S OUT [VAR=value...]: publishes with wrk (publish.lua and the
 # given environment) until GET /stats counts TARGET stored events, then stops wrk with SIGINT
 # (wrk then ends early and prints its report to OUT). Sets FILL_S (seconds it took) and

@@ -103,6 +103,7 @@ http_ceiling() {
   SERVER_BIN=$HTTP_CEILING_BIN start_server "$dir/data"
   local url=http://127.0.0.1:$SERVER_PORT vars=(BATCH="$batch" IDS=seq)
   run_wrk "$dir/warmup" 64 "$WARMUP" "$url" "${vars[@]}"
+  wait_idle "$url"
   run_wrk "$dir/wrk" 64 "$DURATION" "$url" "${vars[@]}"
   stop_server
   HCEIL[$batch]=$(kv "$WRK_LINE" rps)
@@ -128,6 +129,7 @@ run_cell() {
   local url=http://127.0.0.1:$SERVER_PORT
   local vars=(BATCH="$batch" IDS="$ids" DUP_RATIO="$dup")
   run_wrk "$dir/warmup" "$conns" "$WARMUP" "$url" "${vars[@]}"
+  wait_idle "$url"
   local cpu0 cpu1
   cpu0=$(cpu_seconds "$SERVER_PID")
   run_wrk "$dir/wrk" "$conns" "$DURATION" "$url" "${vars[@]}"
@@ -248,7 +250,7 @@ REPORT=$OUT_DIR/results.md
   echo "Load: wrk -t1, ${DURATION} s per cell after ${WARMUP} s warm-up, fresh server and store per cell;"
   echo "events ~220 bytes over 8 topics; durable acks (--sync normal unless SERVER_ARGS says otherwise)."
   echo
-  echo "**Storage ceiling** (bench/storage_ceiling, SQLite alone, same schema and settings, $(human "$CEILING_ROWS") rows into an empty store):"
+  echo "**Storage ceiling** (bench/storage_ceiling: SQLite alone with the classic layout, a unique B-tree index on (topic_id, event_id), and the server's settings; $(human "$CEILING_ROWS") rows into an empty store):"
   echo
   echo "| ids | rows per transaction | rows/s |"
   echo "|---|---:|---:|"
