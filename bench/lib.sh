@@ -137,7 +137,7 @@ run_wrk() {
 wait_idle() {
   local url=$1 n
   for _ in $(seq 300); do
-    n=$(curl -sf --max-time 5 "$url/metrics" | awk '$1 == "event_aggregator_inflight_events" { print $2 }')
+    n=$(curl -sf --max-time 5 "$url/metrics" | awk '$1 == "event_aggregator_inflight_events" { print $2 }') || n="?"
     [[ $n == 0 ]] && return 0
     sleep 0.1
   done

@@ -103,7 +103,6 @@ http_ceiling() {
   SERVER_BIN=$HTTP_CEILING_BIN start_server "$dir/data"
   local url=http://127.0.0.1:$SERVER_PORT vars=(BATCH="$batch" IDS=seq)
   run_wrk "$dir/warmup" 64 "$WARMUP" "$url" "${vars[@]}"
-  wait_idle "$url"
   run_wrk "$dir/wrk" 64 "$DURATION" "$url" "${vars[@]}"
   stop_server
   HCEIL[$batch]=$(kv "$WRK_LINE" rps)
