@@ -60,8 +60,12 @@ void writer_state::note_commit(size_t events, const caf::error& err) {
              {{"events", events}, {"error", error_text(err)}});
     return;
   }
-  if (metrics)
+  if (metrics) {
     metrics->observe_commit(events);
+    auto index = store->index_footprint();
+    metrics->key_index_runs.store(index.runs, std::memory_order_relaxed);
+    metrics->key_index_memory_bytes.store(index.memory_bytes, std::memory_order_relaxed);
+  }
   if (failed_in_row > 0)
     log_info("commits succeed again", {{"failed_commits", failed_in_row}});
   failed_in_row = 0;
@@ -90,6 +94,12 @@ writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> 
   self->state.hub = std::move(hub);
   self->state.max_events = commit_max_events;
   self->state.metrics = std::move(metrics);
+  if (self->state.metrics) { // Runs loaded at start-up show before the first commit.
+    auto index = self->state.store->index_footprint();
+    self->state.metrics->key_index_runs.store(index.runs, std::memory_order_relaxed);
+    self->state.metrics->key_index_memory_bytes.store(index.memory_bytes,
+                                                      std::memory_order_relaxed);
+  }
   // Group commit: a batch waits for a flush message sent to our own mailbox, so every
   // batch that arrived meanwhile (while the last commit was on disk) joins the same
   // transaction. A full queue commits at once to bound the transaction.

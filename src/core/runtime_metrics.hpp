@@ -25,6 +25,8 @@ struct runtime_metrics {
   std::atomic<uint64_t> commit_events{0};       ///< Sum of the histogram's observations.
   std::atomic<uint64_t> commits_failed{0};      ///< Transactions SQLite refused.
   std::atomic<uint64_t> writer_queued_events{0}; ///< Events waiting for the next commit (gauge).
+  std::atomic<uint64_t> key_index_runs{0};         ///< Dedup index runs on disk (gauge).
+  std::atomic<uint64_t> key_index_memory_bytes{0}; ///< Dedup index memory (gauge).
 
   // -- dedup shards' key tables --------------------------------------------------
   std::atomic<uint64_t> cache_hits{0};         ///< Committed key found: a duplicate, no SQLite.

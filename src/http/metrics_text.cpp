@@ -64,6 +64,13 @@ void render_runtime(std::ostringstream& out, const runtime_metrics& rt) {
   family(out, "writer_queued_events", "gauge",
          "Events queued at the writer for the next group commit.",
          relaxed(rt.writer_queued_events));
+  family(out, "key_index_runs", "gauge",
+         "Sorted runs of the dedup key index on disk (merged four at a time).",
+         relaxed(rt.key_index_runs));
+  family(out, "key_index_memory_bytes", "gauge",
+         "Memory of the dedup key index: Bloom filters (2 bytes per stored event), block "
+         "fences, and the newest keys not yet in a run.",
+         relaxed(rt.key_index_memory_bytes));
   header(out, "seen_cache_lookups_total", "counter",
          "Dedup key lookups in the shards' key tables: hit = a committed key (a duplicate "
          "without SQLite), pending = a key in a commit under way, miss = unknown (SQLite "

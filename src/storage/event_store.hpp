@@ -18,6 +18,12 @@ enum class insert_status : uint8_t {
   inserted_new_topic, ///< Stored now, and the first event of its topic.
 };
 
+/// What a store's dedup index holds in memory, for GET /metrics.
+struct dedup_index_footprint {
+  uint64_t runs = 0;         ///< Sorted runs on disk.
+  uint64_t memory_bytes = 0; ///< Filters, fences and the newest keys.
+};
+
 /// The lifetime counters kept in the store.
 struct stored_counters {
   uint64_t unique = 0;     ///< Number of stored events.
@@ -49,6 +55,11 @@ public:
 
   /// Every topic with at least one stored event.
   virtual caf::expected<std::vector<std::string>> topics() = 0;
+
+  /// The dedup index's size; zeros for a store without one.
+  virtual dedup_index_footprint index_footprint() const {
+    return {};
+  }
 
   /// The seq of each event of the last successful commit, 0 for a duplicate; empty for a
   /// store that does not number its events (then nobody hears of them live).

@@ -37,6 +37,10 @@ public:
     return entries_.size();
   }
 
+  size_t memory_bytes() const {
+    return entries_.capacity() * sizeof(key_entry) + slots_.size() * sizeof(uint32_t);
+  }
+
   /// Drops the entries added after the first `n`.
   void truncate(size_t n);
 

@@ -390,10 +390,11 @@ void key_index::finish_merge(SQLite::Transaction& tx) {
 key_index_shape key_index::shape() const {
   key_index_shape s;
   s.hot = hot_.size();
+  s.memory_bytes = hot_.memory_bytes();
   for (auto& r : runs_) {
     s.run_levels.push_back(r.level);
     s.run_entries += r.entries;
-    s.filter_bytes += r.filter.bytes().size();
+    s.memory_bytes += r.filter.bytes().size() + r.fences.size() * sizeof(uint64_t);
   }
   return s;
 }

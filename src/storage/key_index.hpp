@@ -29,7 +29,7 @@ struct key_index_shape {
   size_t hot = 0;
   std::vector<int> run_levels; ///< One entry per run, oldest first.
   uint64_t run_entries = 0;
-  size_t filter_bytes = 0;
+  size_t memory_bytes = 0; ///< Filters, fences and the newest keys' table.
 };
 
 /// The dedup index of the event store: which (topic, event_id) keys are stored.

@@ -42,6 +42,11 @@ public:
     return keys_->shape();
   }
 
+  dedup_index_footprint index_footprint() const override {
+    auto shape = keys_->shape();
+    return {shape.run_levels.size(), shape.memory_bytes};
+  }
+
 private:
   sqlite_event_store(std::unique_ptr<SQLite::Database> db, key_index_options keys);
 

@@ -139,6 +139,9 @@ TEST_CASE("GET /metrics shows commit sizes, queues, seen-cache lookups, and per-
   CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="hit"})") == 5);
   CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="pending"})") == 0);
   CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="miss"})") == 9);
+  // 9 stored keys are all still in memory: no run yet, some bytes for them.
+  CHECK(m.at("event_aggregator_key_index_runs") == 0);
+  CHECK(m.at("event_aggregator_key_index_memory_bytes") > 0);
   // Each publish that stored events committed them; the sum is every stored event.
   CHECK(m.at("event_aggregator_commit_size_events_sum") == 9);
   CHECK(m.at("event_aggregator_commit_size_events_count") >= 1);

@@ -226,6 +226,13 @@ TEST_CASE("dedup holds across a restart when keys sit in written and merged inde
   for (int batch = 0; batch < 6; ++batch)
     publish_ok(server, make_events("runs", "b" + std::to_string(batch) + "-", 50));
   server.restart();
+  {
+    // The runs written before the restart show in /metrics before any new commit.
+    auto body = server.get("/metrics").body;
+    auto at = body.find("\nevent_aggregator_key_index_runs ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoul(body.substr(at + 33)) > 0);
+  }
   for (int batch = 0; batch < 6; ++batch) {
     auto again = publish_ok(server, make_events("runs", "b" + std::to_string(batch) + "-", 50));
     CHECK(again.at("duplicate_dropped") == 50);
