@@ -390,13 +390,19 @@ void key_index::finish_merge(SQLite::Transaction& tx) {
 key_index_shape key_index::shape() const {
   key_index_shape s;
   s.hot = hot_.size();
-  s.memory_bytes = hot_.memory_bytes();
+  s.memory_bytes = footprint().memory_bytes;
   for (auto& r : runs_) {
     s.run_levels.push_back(r.level);
     s.run_entries += r.entries;
-    s.memory_bytes += r.filter.bytes().size() + r.fences.size() * sizeof(uint64_t);
   }
   return s;
+}
+
+dedup_index_footprint key_index::footprint() const {
+  dedup_index_footprint f{runs_.size(), hot_.memory_bytes()};
+  for (auto& r : runs_)
+    f.memory_bytes += r.filter.bytes().size() + r.fences.size() * sizeof(uint64_t);
+  return f;
 }
 
 } // namespace agg

@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "storage/event_store.hpp"
 #include "storage/hot_keys.hpp"
 #include "storage/key_run.hpp"
 
@@ -86,6 +87,9 @@ public:
   void maintain(size_t keys_added = unlimited);
 
   key_index_shape shape() const;
+
+  /// Runs and memory only: read after every commit, so it allocates nothing.
+  dedup_index_footprint footprint() const;
 
 private:
   bool find(int64_t topic_id, const std::string& event_id, uint64_t hash);

@@ -43,8 +43,7 @@ public:
   }
 
   dedup_index_footprint index_footprint() const override {
-    auto shape = keys_->shape();
-    return {shape.run_levels.size(), shape.memory_bytes};
+    return keys_->footprint();
   }
 
 private:
