@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "http/publish_decoder.hpp"
-#include "http/publish_decoder_fast.hpp"
-#include "http/publish_decoder_reference.hpp"
+#include "codec/publish_decoder.hpp"
+#include "codec/publish_decoder_fast.hpp"
+#include "codec/publish_decoder_reference.hpp"
 
 namespace {
 

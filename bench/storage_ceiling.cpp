@@ -1,11 +1,11 @@
 // storage_ceiling: how fast this machine can store events in SQLite with no HTTP, JSON or
 // actors in the way, in the classic layout the performance issue takes as its reference:
 // the events table with a unique B-tree index on (topic_id, event_id) deciding duplicates
-// (the server's schema version 2, from src/storage/schema_sql.hpp; the server itself now keeps
+// (the server's schema version 2, from src/storage/sqlite/schema_sql.hpp; the server itself now keeps
 // its dedup index as sorted runs, storage/key_index). It writes the very rows the server
 // writes, with the server's settings: WAL, synchronous=NORMAL (or FULL), SQLite memory
 // statistics off (storage/sqlite_library), a 32 MiB page cache (--cache-kib), checkpoints on a
-// thread of their own (src/storage/wal_checkpointer; those two are the parts of the service it
+// thread of their own (src/storage/sqlite/wal_checkpointer; those two are the parts of the service it
 // links), one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the
 // "unique" counter row and each topic's event count updated once per transaction like the
 // server's group commit.
@@ -38,9 +38,9 @@
 #include <ctime>
 #include <vector>
 
-#include "storage/schema_sql.hpp"
-#include "storage/sqlite_library.hpp"
-#include "storage/wal_checkpointer.hpp"
+#include "storage/sqlite/schema_sql.hpp"
+#include "storage/sqlite/sqlite_library.hpp"
+#include "storage/sqlite/wal_checkpointer.hpp"
 
 namespace {
 
@@ -61,7 +61,7 @@ struct options {
   double dup_ratio = 0;
   std::string sync = "normal";
   bool keep = false;
-  // The server's page cache: PRAGMA cache_size=-32768 in src/storage/sqlite_event_store.cpp.
+  // The server's page cache: PRAGMA cache_size=-32768 in src/storage/sqlite/sqlite_event_store.cpp.
   // Keep the two in step; --cache-kib 2000 gives SQLite's own default.
   uint64_t cache_kib = 32768;
 };

@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/timestamp.hpp"
-#include "http/json_codec.hpp"
-#include "http/publish_decoder.hpp"
-#include "http/publish_decoder_fast.hpp"
-#include "http/publish_decoder_reference.hpp"
+#include "codec/json_codec.hpp"
+#include "codec/publish_decoder.hpp"
+#include "codec/publish_decoder_fast.hpp"
+#include "codec/publish_decoder_reference.hpp"
 
 namespace {
 

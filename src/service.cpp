@@ -8,14 +8,14 @@
 
 #include "actors/dedup_shard.hpp"
 #include "actors/stats.hpp"
-#include "actors/subscription_hub.hpp"
+#include "bridge/subscription_hub.hpp"
 #include "actors/writer.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "http/actor_bridge.hpp"
-#include "http/http_metrics.hpp"
+#include "bridge/actor_bridge.hpp"
+#include "http/routes/http_metrics.hpp"
 #include "http/http_server.hpp"
-#include "storage/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_event_store.hpp"
 
 namespace agg {
 

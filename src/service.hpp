@@ -11,7 +11,7 @@
 #include "actors/actors.hpp"
 #include "core/config.hpp"
 #include "core/runtime_metrics.hpp"
-#include "http/body_budget.hpp"
+#include "http/routes/body_budget.hpp"
 
 namespace agg {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
-#include "actors/publish_ticket.hpp"
+#include "core/part_sink.hpp"
 #include "actors/key_table.hpp"
 #include "core/runtime_metrics.hpp"
 
@@ -19,7 +19,7 @@ struct dedup_shard_state {
 
   /// One request's events in this shard, until every write it depends on resolved.
   struct part {
-    std::shared_ptr<publish_ticket> ticket;
+    std::shared_ptr<part_sink> ticket;
     std::vector<uint32_t> written_keys; ///< key_table entries of the events it sent to the writer.
     uint64_t unique = 0;                   ///< Stored by this part's own write.
     uint64_t stored_duplicates = 0;        ///< The writer found them stored already.
@@ -61,7 +61,7 @@ struct dedup_shard_state {
 private:
   // A part whose last write resolved, waiting for report().
   struct finished {
-    std::shared_ptr<publish_ticket> ticket;
+    std::shared_ptr<part_sink> ticket;
     uint64_t unique;
     uint64_t duplicates;
     caf::error error;

@@ -88,7 +88,7 @@ void writer_state::announce() {
 
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
                                    std::shared_ptr<event_store> store, size_t commit_max_events,
-                                   std::shared_ptr<subscription_hub> hub,
+                                   std::shared_ptr<commit_listener> hub,
                                    std::shared_ptr<runtime_metrics> metrics) {
   self->state.store = std::move(store);
   self->state.hub = std::move(hub);

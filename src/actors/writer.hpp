@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
-#include "actors/subscription_hub.hpp"
+#include "actors/commit_listener.hpp"
 #include "core/runtime_metrics.hpp"
 #include "storage/event_store.hpp"
 
@@ -27,7 +27,7 @@ struct writer_state {
   bool flush_scheduled = false;
   uint64_t duplicates_total = 0; ///< Latest duplicate counter handed in for saving.
   std::vector<caf::typed_response_promise<bool>> save_waiters;
-  std::shared_ptr<subscription_hub> hub; ///< Hears of each committed event; may be null.
+  std::shared_ptr<commit_listener> hub; ///< Hears of each committed event; may be null.
   std::shared_ptr<runtime_metrics> metrics; ///< May be null (tests).
   uint64_t failed_in_row = 0; ///< Commits failed since the last good one (logged on change).
 
@@ -44,7 +44,7 @@ struct writer_state {
 writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> self,
                                    std::shared_ptr<event_store> store,
                                    size_t commit_max_events,
-                                   std::shared_ptr<subscription_hub> hub,
+                                   std::shared_ptr<commit_listener> hub,
                                    std::shared_ptr<runtime_metrics> metrics);
 
 } // namespace agg

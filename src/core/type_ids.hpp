@@ -12,10 +12,10 @@
 #include <caf/meta/type_name.hpp>
 
 #include "core/event.hpp"
+#include "core/part_sink.hpp"
+#include "core/stats_snapshot.hpp"
 
 namespace agg {
-
-class publish_ticket;
 
 // Atom texts: at most 10 characters of [A-Za-z0-9_]; others silently become spaces.
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
@@ -28,10 +28,10 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
 using history_atom = caf::atom_constant<caf::atom("history")>;
 
-/// The events of one request that belong to one shard, and the request's fan-in ticket.
+/// The events of one request that belong to one shard, and where to report them resolved.
 struct publish_part {
   event_batch events;
-  std::shared_ptr<publish_ticket> ticket;
+  std::shared_ptr<part_sink> ticket;
 };
 
 /// The parts of several requests for one shard, in one message: an event loop that read
@@ -50,23 +50,6 @@ struct write_result {
 
   static constexpr uint8_t stored_now = 1;
   static constexpr uint8_t first_of_topic = 2;
-};
-
-/// What `GET /stats` shows.
-struct stats_snapshot {
-  uint64_t received = 0;
-  uint64_t unique = 0;
-  uint64_t duplicates = 0;
-  std::vector<std::string> topics;
-  double uptime_seconds = 0;
-};
-
-/// The counters at one moment, for the dashboard's charts of rates over time.
-struct stats_sample {
-  double uptime_seconds = 0;
-  uint64_t received = 0;
-  uint64_t unique = 0;
-  uint64_t duplicates = 0;
 };
 
 template <class Inspector>

@@ -9,10 +9,11 @@
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "http/connection_pool.hpp"
-#include "http/ops_routes.hpp"
-#include "http/reply.hpp"
-#include "http/server_tuning.hpp"
+#include "http/reactor/publish_reactor.hpp"
+#include "http/server/connection_pool.hpp"
+#include "http/routes/ops_routes.hpp"
+#include "http/routes/reply.hpp"
+#include "http/server/server_tuning.hpp"
 
 namespace agg {
 
@@ -54,7 +55,16 @@ http_server::http_server(const config& cfg, const route_context& routes)
     reactor->routes.tokens = {cfg.publish_token, cfg.read_token};
     reactor->header_deadline = limits.header_deadline;
   }
-  svr_->new_task_queue = [limits, reactor] { return new connection_pool(limits, reactor); };
+  socket_adopter::factory make_reactor;
+  if (reactor)
+    make_reactor = [settings = *reactor](socket_adopter::hand_off_fn hand_off,
+                                         socket_adopter::closed_fn closed) {
+      return std::make_unique<publish_reactor>(settings, std::move(hand_off), std::move(closed));
+    };
+  size_t reactors = reactor ? reactor->threads : 0;
+  svr_->new_task_queue = [limits, make_reactor, reactors] {
+    return new connection_pool(limits, make_reactor, reactors);
+  };
   // Without TCP_NODELAY, Nagle + delayed ACK cap a keep-alive client at ~25 req/s.
   svr_->set_tcp_nodelay(true);
   svr_->set_keep_alive_max_count(keep_alive_requests);

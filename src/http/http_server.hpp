@@ -8,7 +8,7 @@
 #include <caf/expected.hpp>
 
 #include "core/config.hpp"
-#include "http/routes.hpp"
+#include "http/routes/routes.hpp"
 
 namespace httplib {
 class Server;

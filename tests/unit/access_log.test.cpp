@@ -1,4 +1,4 @@
-#include "http/access_log.hpp"
+#include "http/routes/access_log.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "http/actor_bridge.hpp"
+#include "bridge/actor_bridge.hpp"
 
 #include <future>
 #include <optional>
@@ -12,7 +12,7 @@
 #include "actors/stats.hpp"
 #include "actors/writer.hpp"
 #include "core/errors.hpp"
-#include "storage/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_event_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -74,7 +74,7 @@ struct bridge_rig {
     store = std::make_shared<gated_store>(std::move(*real));
     entered = store->entered.get_future();
     writer = sys.spawn<caf::detached>(agg::writer, store, size_t{1000},
-                                      std::shared_ptr<agg::subscription_hub>{},
+                                      std::shared_ptr<agg::commit_listener>{},
                                       std::shared_ptr<agg::runtime_metrics>{});
     stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
     shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100},

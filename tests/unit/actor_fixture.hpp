@@ -12,8 +12,9 @@
 #include "actors/dedup_shard.hpp"
 #include "actors/stats.hpp"
 #include "actors/writer.hpp"
+#include "bridge/publish_ticket.hpp"
 #include "core/errors.hpp"
-#include "storage/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_event_store.hpp"
 #include "support/temp_dir.hpp"
 
 namespace agg::test {
@@ -67,7 +68,7 @@ struct actor_fixture {
     auto real = sqlite_event_store::open((dir / "events.db").string(), sync_mode::normal);
     REQUIRE(real);
     store = std::make_shared<flaky_store>(std::move(*real));
-    writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<subscription_hub>{},
+    writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<commit_listener>{},
                          metrics);
     stats_ = sys->spawn(stats, writer_, stored_counters{}, std::vector<std::string>{});
     shard = sys->spawn(dedup_shard, writer_, stats_, cache_capacity, metrics);

@@ -1,4 +1,4 @@
-#include "http/auth.hpp"
+#include "http/routes/auth.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "storage/bloom_filter.hpp"
+#include "storage/key_index/bloom_filter.hpp"
 
 #include <random>
 

@@ -1,4 +1,4 @@
-#include "http/body_budget.hpp"
+#include "http/routes/body_budget.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "storage/hot_keys.hpp"
+#include "storage/key_index/hot_keys.hpp"
 
 #include <catch2/catch.hpp>
 

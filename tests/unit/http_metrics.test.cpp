@@ -1,4 +1,4 @@
-#include "http/http_metrics.hpp"
+#include "http/routes/http_metrics.hpp"
 
 #include <chrono>
 #include <string>

@@ -1,4 +1,4 @@
-#include "http/json_codec.hpp"
+#include "codec/json_codec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,11 +21,7 @@ TEST_CASE("stored events encode as JSON that parses back", "[codec]") {
 }
 
 TEST_CASE("answers and errors have the documented fields", "[codec]") {
-  agg::publish_outcome o;
-  o.received = 3;
-  o.unique = 2;
-  o.duplicates = 1;
-  CHECK(json::parse(agg::encode_publish_answer(o))
+  CHECK(json::parse(agg::encode_publish_answer(3, 2, 1))
         == json{{"received", 3}, {"unique_processed", 2}, {"duplicate_dropped", 1},
                 {"status", "ok"}});
   CHECK(json::parse(agg::encode_error("not_found", "no route"))

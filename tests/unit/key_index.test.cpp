@@ -1,14 +1,14 @@
-#include "storage/key_index.hpp"
+#include "storage/key_index/key_index.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <catch2/catch.hpp>
 
-#include "storage/key_hash.hpp"
-#include "storage/schema.hpp"
-#include "storage/schema_sql.hpp"
-#include "storage/sqlite_event_store.hpp"
+#include "storage/key_index/key_hash.hpp"
+#include "storage/sqlite/schema.hpp"
+#include "storage/sqlite/schema_sql.hpp"
+#include "storage/sqlite/sqlite_event_store.hpp"
 #include "support/temp_dir.hpp"
 
 using agg::insert_status;

@@ -1,4 +1,4 @@
-#include "storage/key_run.hpp"
+#include "storage/key_index/key_run.hpp"
 
 #include <catch2/catch.hpp>
 

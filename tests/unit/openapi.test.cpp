@@ -1,4 +1,4 @@
-#include "http/openapi_document.hpp"
+#include "http/routes/openapi_document.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "http/http_metrics.hpp"
-#include "http/routes.hpp"
+#include "http/routes/http_metrics.hpp"
+#include "http/routes/routes.hpp"
 
 using nlohmann::json;
 

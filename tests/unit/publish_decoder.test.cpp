@@ -1,4 +1,4 @@
-#include "http/publish_decoder.hpp"
+#include "codec/publish_decoder.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,9 +1,9 @@
 // The simdjson fast path against the nlohmann reference decoder: whatever the fast path
 // accepts, the reference accepts with the very same events, and decode_publish (fast path
 // or fallback) answers every body exactly as the reference does, errors included.
-#include "http/publish_decoder.hpp"
-#include "http/publish_decoder_fast.hpp"
-#include "http/publish_decoder_reference.hpp"
+#include "codec/publish_decoder.hpp"
+#include "codec/publish_decoder_fast.hpp"
+#include "codec/publish_decoder_reference.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "http/publish_head.hpp"
+#include "http/reactor/publish_head.hpp"
 
 #include <catch2/catch.hpp>
 

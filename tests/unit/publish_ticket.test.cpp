@@ -1,4 +1,4 @@
-#include "actors/publish_ticket.hpp"
+#include "bridge/publish_ticket.hpp"
 
 #include <thread>
 #include <vector>

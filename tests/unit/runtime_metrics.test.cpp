@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "actor_fixture.hpp"
-#include "http/metrics_text.hpp"
+#include "http/routes/metrics_text.hpp"
 
 using agg::test::actor_fixture;
 using agg::test::is_ready;

@@ -1,4 +1,4 @@
-#include "storage/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_event_store.hpp"
 
 #include <fstream>
 
@@ -7,10 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "core/errors.hpp"
-#include "storage/event_reader.hpp"
-#include "storage/schema.hpp"
-#include "storage/schema_sql.hpp"
-#include "storage/topic_counts.hpp"
+#include "storage/sqlite/event_reader.hpp"
+#include "storage/sqlite/schema.hpp"
+#include "storage/sqlite/schema_sql.hpp"
+#include "storage/sqlite/topic_counts.hpp"
 #include "support/temp_dir.hpp"
 
 using agg::insert_status;

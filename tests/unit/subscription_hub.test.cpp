@@ -1,4 +1,4 @@
-#include "actors/subscription_hub.hpp"
+#include "bridge/subscription_hub.hpp"
 
 #include <catch2/catch.hpp>
 

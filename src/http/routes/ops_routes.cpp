@@ -1,0 +1,107 @@
+#include "http/routes/ops_routes.hpp"
+
+#include "http/routes/body_budget.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <httplib.h>
+
+#include "core/log.hpp"
+#include "http/routes/access_log.hpp"
+#include "http/routes/dashboard_routes.hpp"
+#include "http/routes/error_mapping.hpp"
+#include "http/routes/metrics_text.hpp"
+#include "http/routes/openapi_document.hpp"
+#include "http/routes/readiness.hpp"
+#include "http/routes/reply.hpp"
+
+namespace agg {
+
+namespace {
+
+// When this thread began routing the request it is answering: httplib routes a request and
+// calls the logger on the same pool thread, and a Request has no timestamp of its own. Reset
+// after each line, so a request refused before routing shows "-", not a stale time.
+thread_local std::optional<std::chrono::steady_clock::time_point> request_started;
+
+void handle_metrics(const route_context& ctx, httplib::Response& res) {
+  if (!ctx.metrics)
+    return reply_error(res, {404, "not_found", "this server keeps no metrics"});
+  auto stats = ctx.bridge->stats();
+  if (!stats)
+    return reply_error(res, map_error(stats.error()));
+  metrics_inputs in;
+  in.stats = std::move(*stats);
+  in.inflight_events = ctx.bridge->inflight_events();
+  in.body_bytes = ctx.bodies ? ctx.bodies->in_use() : 0;
+  in.store_size_bytes = store_size_bytes(ctx.database_path);
+  if (ctx.hub)
+    in.subscriptions = ctx.hub->snapshot();
+  in.runtime = ctx.runtime;
+  if (ctx.metrics_topics > 0) {
+    auto counts = read_topic_counts(ctx.database_path);
+    if (!counts)
+      return reply_error(res, map_error(counts.error()));
+    select_top_topics(std::move(*counts), ctx.metrics_topics, in);
+  }
+  res.set_content(render_metrics(in, *ctx.metrics), metrics_content_type);
+}
+
+} // namespace
+
+void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
+  // It says the process serves HTTP; it touches neither SQLite nor the actors.
+  svr.Get(route_pattern("/healthz", "GET"), [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", json_type);
+  });
+  svr.Get(route_pattern("/readyz", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+    auto reason = not_ready_reason(ctx);
+    res.status = reason ? 503 : 200;
+    res.set_content(encode_readiness(reason), json_type);
+  });
+  svr.Get(route_pattern("/metrics", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+    handle_metrics(ctx, res);
+  });
+  svr.Get(route_pattern("/openapi.json", "GET"),
+          [](const httplib::Request&, httplib::Response& res) {
+            auto doc = openapi_document();
+            res.set_content(doc.data(), doc.size(), json_type);
+          });
+  register_dashboard_routes(svr, ctx);
+}
+
+void note_request_started() {
+  request_started = std::chrono::steady_clock::now();
+}
+
+void note_answer(http_metrics* metrics, bool access, const httplib::Request& req,
+                 const httplib::Response& res,
+                 std::optional<std::chrono::steady_clock::time_point> started) {
+  if (metrics)
+    metrics->count_request(req.path, res.status);
+  if (!access)
+    return;
+  std::optional<std::chrono::nanoseconds> took;
+  if (started)
+    took = std::chrono::steady_clock::now() - *started;
+  if (current_log_format() == log_format::json) {
+    log_fields fields{{"remote", req.remote_addr}, {"method", req.method},
+                      {"target", req.target}, {"status", res.status}};
+    if (took)
+      fields.emplace_back("duration_ms", std::chrono::duration<double, std::milli>(*took).count());
+    return log_info("access", fields);
+  }
+  log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
+}
+
+httplib::Logger request_logger(const route_context& ctx) {
+  return [metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
+                                                          const httplib::Response& res) {
+    auto started = request_started;
+    request_started.reset();
+    note_answer(metrics, access, req, res, started);
+  };
+}
+
+} // namespace agg

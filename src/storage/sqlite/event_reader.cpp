@@ -1,0 +1,106 @@
+#include "storage/sqlite/event_reader.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "core/errors.hpp"
+
+namespace agg {
+
+namespace {
+
+// Readers wait this long for a lock (only a checkpoint in TRUNCATE mode would hold one).
+constexpr int busy_timeout_ms = 5000;
+
+caf::error read_error(const std::exception& ex) {
+  return make_error(ec::storage_failure, std::string{"read failed: "} + ex.what());
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<event_reader>> event_reader::open(const std::string& path) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+      path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, busy_timeout_ms);
+    return std::unique_ptr<event_reader>{new event_reader(std::move(db))};
+  } catch (const std::exception& ex) {
+    return make_error(ec::storage_failure, "cannot open database " + path + ": " + ex.what());
+  }
+}
+
+event_reader::event_reader(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {
+  find_topic_ = std::make_unique<SQLite::Statement>(*db_, "SELECT id FROM topics WHERE name = ?");
+  read_page_ = std::make_unique<SQLite::Statement>(
+    *db_, "SELECT seq, event_id, timestamp, source, payload FROM events "
+          "WHERE topic_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+}
+
+event_reader::~event_reader() = default;
+
+caf::expected<std::optional<int64_t>> event_reader::topic_id(const std::string& topic) {
+  try {
+    find_topic_->bind(1, topic);
+    std::optional<int64_t> id;
+    if (find_topic_->executeStep())
+      id = find_topic_->getColumn(0).getInt64();
+    find_topic_->reset();
+    return id;
+  } catch (const std::exception& ex) {
+    find_topic_->tryReset();
+    return read_error(ex);
+  }
+}
+
+caf::expected<std::vector<stored_event>>
+event_reader::page(int64_t topic_id, const std::string& topic, int64_t after, size_t limit) {
+  try {
+    std::vector<stored_event> events;
+    events.reserve(std::min<size_t>(limit, 4096));
+    read_page_->bind(1, topic_id);
+    read_page_->bind(2, after);
+    read_page_->bind(3, static_cast<int64_t>(limit));
+    while (read_page_->executeStep()) {
+      stored_event e;
+      e.seq = read_page_->getColumn(0).getInt64();
+      e.data.topic = topic;
+      e.data.event_id = read_page_->getColumn(1).getString();
+      e.data.timestamp = read_page_->getColumn(2).getString();
+      e.data.source = read_page_->getColumn(3).getString();
+      e.data.payload = read_page_->getColumn(4).getString();
+      events.push_back(std::move(e));
+    }
+    read_page_->reset();
+    return events;
+  } catch (const std::exception& ex) {
+    read_page_->tryReset();
+    return read_error(ex);
+  }
+}
+
+caf::expected<int64_t> event_reader::newest_seq() {
+  try {
+    // max() of the rowid is a seek to the last row, not a scan.
+    return db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64();
+  } catch (const std::exception& ex) {
+    return read_error(ex);
+  }
+}
+
+caf::error event_reader::begin_snapshot() {
+  try {
+    db_->exec("BEGIN");
+    return {};
+  } catch (const std::exception& ex) {
+    return read_error(ex);
+  }
+}
+
+void event_reader::end_snapshot() {
+  try {
+    db_->exec("COMMIT");
+  } catch (const std::exception&) {
+    // A read-only transaction has nothing to lose; the next BEGIN reports a broken connection.
+  }
+}
+
+} // namespace agg

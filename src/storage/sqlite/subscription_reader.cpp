@@ -1,0 +1,70 @@
+#include "storage/sqlite/subscription_reader.hpp"
+
+#include <algorithm>
+
+namespace agg {
+
+caf::expected<std::unique_ptr<subscription_reader>>
+subscription_reader::open(const std::string& path, std::vector<std::string> topics) {
+  auto reader = event_reader::open(path);
+  if (!reader)
+    return reader.error();
+  return std::unique_ptr<subscription_reader>{
+    new subscription_reader(std::move(*reader), std::move(topics))};
+}
+
+subscription_reader::subscription_reader(std::unique_ptr<event_reader> reader,
+                                         std::vector<std::string> topics)
+  : reader_(std::move(reader)), topics_(std::move(topics)), topic_ids_(topics_.size(), 0) {
+}
+
+caf::expected<int64_t> subscription_reader::newest_seq() {
+  return reader_->newest_seq();
+}
+
+caf::expected<subscription_reader::page> subscription_reader::read(int64_t after, size_t limit) {
+  // One snapshot for all topics: read one by one at different moments, an event of the
+  // first topic committed between two reads would sit below the last seq sent and be lost.
+  if (auto err = reader_->begin_snapshot())
+    return err;
+  struct end_guard {
+    event_reader& r;
+    ~end_guard() {
+      r.end_snapshot();
+    }
+  } guard{*reader_};
+  page result;
+  result.at_end = true;
+  // The page is shared among the topics, so memory per read stays near `limit` events
+  // however many topics; a floor keeps each query worth its cost.
+  auto per_topic = std::max<size_t>(64, limit / std::max<size_t>(1, topics_.size()));
+  // Events above the smallest last seq of a full page may have unread events of that
+  // topic below them: cut there, and the prefix is gap-free.
+  int64_t cut = INT64_MAX;
+  for (size_t i = 0; i < topics_.size(); ++i) {
+    if (topic_ids_[i] == 0) {
+      auto id = reader_->topic_id(topics_[i]);
+      if (!id)
+        return id.error();
+      if (!*id)
+        continue;
+      topic_ids_[i] = **id;
+    }
+    auto events = reader_->page(topic_ids_[i], topics_[i], after, per_topic);
+    if (!events)
+      return events.error();
+    if (events->size() >= per_topic) {
+      result.at_end = false;
+      cut = std::min(cut, events->back().seq);
+    }
+    std::move(events->begin(), events->end(), std::back_inserter(result.events));
+  }
+  auto by_seq = [](const stored_event& a, const stored_event& b) { return a.seq < b.seq; };
+  std::sort(result.events.begin(), result.events.end(), by_seq);
+  auto past_cut = std::find_if(result.events.begin(), result.events.end(),
+                               [cut](const stored_event& e) { return e.seq > cut; });
+  result.events.erase(past_cut, result.events.end());
+  return result;
+}
+
+} // namespace agg

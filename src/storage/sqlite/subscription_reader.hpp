@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "core/event.hpp"
+#include "storage/sqlite/event_reader.hpp"
+
+namespace agg {
+
+/// Reads the stored events of several topics after a seq, as one gap-free sequence in seq
+/// order, a page at a time: what a subscriber replays or catches up with.
+class subscription_reader {
+public:
+  /// One page: events in seq order, and whether it reached the end of the store.
+  struct page {
+    std::vector<stored_event> events;
+    bool at_end = false; ///< Nothing stored after the last event (as of this read).
+  };
+
+  /// Reads the database at `path` for these (sorted, unique) topics.
+  static caf::expected<std::unique_ptr<subscription_reader>> open(const std::string& path,
+                                                                   std::vector<std::string> topics);
+
+  /// The highest seq stored so far.
+  caf::expected<int64_t> newest_seq();
+
+  /// About `limit` events of the topics with seq > `after` (at least 64 per topic).
+  caf::expected<page> read(int64_t after, size_t limit);
+
+private:
+  subscription_reader(std::unique_ptr<event_reader> reader, std::vector<std::string> topics);
+
+  std::unique_ptr<event_reader> reader_;
+  std::vector<std::string> topics_;
+  std::vector<int64_t> topic_ids_; ///< 0: the topic has no stored event yet (as of the last read).
+};
+
+} // namespace agg
