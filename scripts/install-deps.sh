@@ -3,37 +3,47 @@
 # already installed it changes nothing and needs neither root nor the network.
 #
 #   scripts/install-deps.sh            build + test + tooling packages (developer machine, CI)
+#   scripts/install-deps.sh --build    only what compiling the server and the unit tests needs
+#                                      (the Docker image's build stage)
 #   scripts/install-deps.sh --runtime  only the shared libraries the binary loads (Docker runtime)
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [--runtime]" >&2
+  echo "usage: $0 [--build | --runtime]" >&2
 }
 
-mode=build
+mode=dev
 for arg in "$@"; do
   case "$arg" in
+    --build) mode=build ;;
     --runtime) mode=runtime ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install-deps: unknown argument '$arg'" >&2; usage; exit 2 ;;
   esac
 done
 
-# Build: compilers and tools, the libraries' -dev packages, test and benchmark tools.
+# Build: compilers, the libraries' -dev packages and Catch2: enough for the server and the
+# unit tests, which is all the image's build stage compiles.
 # libcpp-httplib-dev's cpp-httplib.pc requires openssl, zlib and libbrotli (hence their -dev).
-# clang + libclang-rt-14-dev: the libFuzzer build (scripts/fuzz.sh); openssl: the TLS tests
-# make throw-away certificates; prometheus: its promtool checks GET /metrics in the tests
-# (the package also brings the Prometheus server, which systemd machines then start);
-# chromium: the dashboard test renders GET / headless (--headless --no-sandbox, fine as root).
 # libsimdjson-dev: publish bodies are decoded with simdjson, because nlohmann's lexer was the
 # measured hot spot of batch publishing (~25% of the HTTP threads' time at batches of 100).
 # libxxhash-dev: XXH3 hashes dedup keys for the key index (header-only, nothing at run time);
 # its output is fixed by specification, which a hash kept on disk needs.
 build_packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
   libjemalloc-dev libsimdjson-dev libxxhash-dev
   libssl-dev zlib1g-dev libbrotli-dev
+)
+# Development adds the tools of the integration tests, benchmarks and fuzzing; none of them
+# runs in the image's build stage, hence --build.
+# clang + libclang-rt-14-dev: the libFuzzer build (scripts/fuzz.sh); openssl: the TLS tests
+# make throw-away certificates; prometheus: its promtool checks GET /metrics in the tests
+# (the package also brings the Prometheus server, which systemd machines then start);
+# chromium: the dashboard test renders GET / headless (--headless --no-sandbox, fine as root).
+dev_packages=(
+  "${build_packages[@]}"
+  git ca-certificates
   wrk sqlite3 curl jq
   clang libclang-rt-14-dev openssl
   prometheus
@@ -48,11 +58,11 @@ runtime_packages=(
   libstdc++6 libgcc-s1
 )
 
-if [[ "$mode" == runtime ]]; then
-  packages=("${runtime_packages[@]}")
-else
-  packages=("${build_packages[@]}")
-fi
+case "$mode" in
+  dev) packages=("${dev_packages[@]}") ;;
+  build) packages=("${build_packages[@]}") ;;
+  runtime) packages=("${runtime_packages[@]}") ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
