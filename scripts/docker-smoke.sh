@@ -131,7 +131,10 @@ stop_engine() {
   fi
   wait "$dockerd_pid" 2>/dev/null || true
   dockerd_pid=""
-  rm -rf "$run_dir" 2>/dev/null || true
+  # dockerd leaves the host's network namespace bind-mounted under its exec root.
+  awk -v dir="$run_dir/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r |
+    while read -r mount; do umount "$mount" || umount -l "$mount"; done
+  rm -rf "$run_dir"
 }
 
 cleanup() {
