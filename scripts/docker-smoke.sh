@@ -16,7 +16,7 @@
 #   DOCKER_SMOKE_CACHE          default /var/cache/event-aggregator-docker
 #   DOCKER_SMOKE_BUILDERS       default "buildkit legacy": the image is built with each, and
 #                               the checks run on the first one's image
-#   DOCKER_SMOKE_MAX_IMAGE_MB   default 120 (the image was 94 MB when this was written)
+#   DOCKER_SMOKE_MAX_IMAGE_MB   default 120 (the image was 89 MB when this was written)
 #   DOCKER_SMOKE_MIRROR         the Debian mirror for debootstrap (default: read from apt)
 # Logs (builds, dockerd, containers) go to build-docker-smoke/.
 set -euo pipefail
@@ -35,7 +35,7 @@ project=agg-smoke
 start_seconds=$SECONDS
 
 rm -rf "$logs"
-mkdir -p "$logs" "$cache"
+mkdir -p "$logs"
 
 passed=0
 failed=0
@@ -151,6 +151,8 @@ if engine_answers; then
 else
   own_engine=1
   command -v dockerd >/dev/null || engine_unavailable "no dockerd, and none answers"
+  [[ "$(id -u)" -eq 0 ]] || engine_unavailable "none answers, and starting dockerd needs root"
+  mkdir -p "$cache"
   # One dockerd per data root: a second smoke run waits for the first.
   exec 9>"$cache/lock"
   flock -w 1800 9 || engine_unavailable "$cache is locked by another run for 30 min"
@@ -235,6 +237,7 @@ make_base_images() {
     echo "no apt source for bookworm in /etc/apt (set DOCKER_SMOKE_MIRROR)"
     return 1
   fi
+  mkdir -p "$cache"
   rm -rf "$rootfs"
   debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$logs/debootstrap.log" 2>&1 || {
     echo "debootstrap from $mirror failed (log: $logs/debootstrap.log)"
@@ -541,7 +544,7 @@ else
       fail "compose ($compose_name): down failed"
       show_tail "$logs/compose.log"
     else
-      ok "compose ($compose_name): up, healthy after $took, publish, volume" \
+      ok "compose ($compose_name): up, healthy $took after it, publish, volume" \
         "${project}_aggregator-data, down -v; in $(elapsed "$t")"
     fi
   fi
