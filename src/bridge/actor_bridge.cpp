@@ -134,7 +134,7 @@ bool actor_bridge::publish_async(event_batch events, std::function<void(publish_
 }
 
 void actor_bridge::note_commit(const publish_outcome& outcome) {
-  if (outcome.error && static_cast<ec>(agg_code(outcome.error)) == ec::storage_failure)
+  if (outcome.error == ec::storage_failure)
     last_commit_failed_ = true;
   else if (!outcome.error && outcome.unique > 0) // a stored event proves a commit went through
     last_commit_failed_ = false;

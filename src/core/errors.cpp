@@ -1,27 +1,33 @@
 #include "core/errors.hpp"
 
-#include <caf/atom.hpp>
-#include <caf/make_message.hpp>
-#include <caf/message.hpp>
-
 namespace agg {
 
-namespace {
-constexpr auto category = caf::atom("agg");
-} // namespace
+std::string to_string(ec code) {
+  switch (code) {
+    case ec::storage_failure: return "storage_failure";
+    case ec::timeout: return "timeout";
+    case ec::shutting_down: return "shutting_down";
+    case ec::startup_failure: return "startup_failure";
+    case ec::overloaded: return "overloaded";
+  }
+  return "ec(" + std::to_string(static_cast<int>(code)) + ")";
+}
 
 caf::error make_error(ec code, std::string text) {
-  return caf::error{static_cast<uint8_t>(code), category, caf::make_message(std::move(text))};
+  return caf::make_error(code, std::move(text));
 }
 
 std::string error_text(const caf::error& err) {
-  if (err.category() == category && err.context().match_elements<std::string>())
+  if (agg_code(err) && err.context().match_elements<std::string>())
     return err.context().get_as<std::string>(0);
   return caf::to_string(err);
 }
 
-uint8_t agg_code(const caf::error& err) {
-  return err.category() == category ? err.code() : 0;
+std::optional<ec> agg_code(const caf::error& err) {
+  // An empty error has no category to read (CAF 0.17 dereferences its data).
+  if (!err || err.category() != caf::detail::error_factory<ec>::category)
+    return std::nullopt;
+  return static_cast<ec>(err.code());
 }
 
 } // namespace agg

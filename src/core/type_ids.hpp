@@ -1,6 +1,8 @@
 #pragma once
 
-// Every atom and message type the actors exchange, in one place.
+// Every atom and message type the actors exchange, in one place: the type-ID block at the
+// end lists them, and CAF_ENABLE_TYPE_ID_CHECKS (set on aggregator_core) makes a message
+// with an unlisted type fail to compile.
 
 #include <cstdint>
 #include <memory>
@@ -10,23 +12,13 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
 
 #include "core/event.hpp"
 #include "core/part_sink.hpp"
 #include "core/stats_snapshot.hpp"
 
 namespace agg {
-
-// Atom texts: at most 10 characters of [A-Za-z0-9_]; others silently become spaces.
-using publish_atom = caf::atom_constant<caf::atom("publish")>;
-using write_atom = caf::atom_constant<caf::atom("write")>;
-using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using record_atom = caf::atom_constant<caf::atom("record")>;
-using save_dups_atom = caf::atom_constant<caf::atom("save_dups")>;
-using persist_atom = caf::atom_constant<caf::atom("persist")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using probe_atom = caf::atom_constant<caf::atom("probe")>;
-using history_atom = caf::atom_constant<caf::atom("history")>;
 
 /// The events of one request that belong to one shard, and where to report them resolved.
 struct publish_part {
@@ -79,3 +71,34 @@ typename Inspector::result_type inspect(Inspector& f, stats_snapshot& x) {
 // The ticket is a pointer into this process: never serialized, local messages only.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agg::publish_part)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agg::publish_parts)
+
+CAF_BEGIN_TYPE_ID_BLOCK(agg, caf::first_custom_type_id)
+
+  // -- atoms of the publish path (text: at most 10 of [A-Za-z0-9_]; others become spaces) --
+
+  CAF_ADD_ATOM(agg, agg, publish_atom, "publish")
+  CAF_ADD_ATOM(agg, agg, write_atom, "write")
+  CAF_ADD_ATOM(agg, agg, flush_atom, "flush")
+  CAF_ADD_ATOM(agg, agg, probe_atom, "probe")
+
+  // -- atoms of the stats actor ---------------------------------------------------------
+
+  CAF_ADD_ATOM(agg, agg, record_atom, "record")
+  CAF_ADD_ATOM(agg, agg, save_dups_atom, "save_dups")
+  CAF_ADD_ATOM(agg, agg, persist_atom, "persist")
+  CAF_ADD_ATOM(agg, agg, tick_atom, "tick")
+  CAF_ADD_ATOM(agg, agg, history_atom, "history")
+
+  // -- message types --------------------------------------------------------------------
+
+  CAF_ADD_TYPE_ID(agg, (agg::event))
+  CAF_ADD_TYPE_ID(agg, (agg::event_batch))
+  CAF_ADD_TYPE_ID(agg, (agg::publish_part))
+  CAF_ADD_TYPE_ID(agg, (agg::publish_parts))
+  CAF_ADD_TYPE_ID(agg, (agg::write_result))
+  CAF_ADD_TYPE_ID(agg, (agg::stats_snapshot))
+  CAF_ADD_TYPE_ID(agg, (agg::stats_sample))
+  CAF_ADD_TYPE_ID(agg, (std::vector<agg::stats_sample>))
+  CAF_ADD_TYPE_ID(agg, (std::vector<std::string>))
+
+CAF_END_TYPE_ID_BLOCK(agg)

@@ -63,8 +63,8 @@ TEST_CASE("if the pending commit fails, neither request gets a success", "[actor
   REQUIRE(is_ready(second));
   auto a = first.get();
   auto b = second.get();
-  CHECK(agg::agg_code(a.error) == static_cast<uint8_t>(agg::ec::storage_failure));
-  CHECK(agg::agg_code(b.error) == static_cast<uint8_t>(agg::ec::storage_failure));
+  CHECK(a.error == agg::ec::storage_failure);
+  CHECK(b.error == agg::ec::storage_failure);
   auto s = f.snapshot();
   CHECK(s.received == 0);
   CHECK(s.topics.empty());
@@ -176,7 +176,7 @@ TEST_CASE("when the shared commit fails, every part of the message fails", "[act
   auto answers = f.publish_together({{f.make_event("t", "1")}, {f.make_event("v", "1")}});
   f.sched->run();
   for (auto& a : answers)
-    CHECK(agg::agg_code(a.get().error) == static_cast<uint8_t>(agg::ec::storage_failure));
+    CHECK(a.get().error == agg::ec::storage_failure);
   auto s = f.snapshot();
   CHECK(s.received == 0);
   CHECK(s.topics.empty());

@@ -75,6 +75,6 @@ TEST_CASE("a ticket with a callback calls it once with the outcome, or with shut
       ticket.part_done(1, 0);
     }
     REQUIRE(seen.size() == 1);
-    CHECK(agg::agg_code(seen[0].error) == static_cast<uint8_t>(agg::ec::shutting_down));
+    CHECK(seen[0].error == agg::ec::shutting_down);
   }
 }

@@ -61,7 +61,7 @@ TEST_CASE("after a failed commit the writer's probe tries a write until one succ
 
   auto still_down = f.probe_writer();
   CHECK_FALSE(still_down);
-  CHECK(agg::agg_code(still_down.error()) == static_cast<uint8_t>(agg::ec::storage_failure));
+  CHECK(still_down.error() == agg::ec::storage_failure);
   auto up = f.probe_writer();
   REQUIRE(up);
   CHECK(*up);

@@ -186,7 +186,7 @@ TEST_CASE("a failed commit keeps nothing and the store recovers", "[store]") {
   std::vector<agg::event> batch = {make_event("new-topic", "1")};
   auto failed = store->commit(pointers(batch), 0);
   REQUIRE_FALSE(failed);
-  CHECK(agg::agg_code(failed.error()) == static_cast<uint8_t>(agg::ec::storage_failure));
+  CHECK(failed.error() == agg::ec::storage_failure);
   other.exec("ROLLBACK");
   auto ok = store->commit(pointers(batch), 0);
   REQUIRE(ok);

@@ -7,18 +7,19 @@
 namespace agg {
 
 request_error map_error(const caf::error& err) {
-  switch (static_cast<ec>(agg_code(err))) {
-    case ec::storage_failure:
-      return {503, "storage_unavailable", "the events were not stored: " + error_text(err)};
-    case ec::timeout:
-      return {503, "timeout", error_text(err)};
-    case ec::shutting_down:
-      return {503, "shutting_down", error_text(err)};
-    case ec::overloaded:
-      return {503, "overloaded", error_text(err)};
-    case ec::startup_failure:
-      break;
-  }
+  if (auto code = agg_code(err))
+    switch (*code) {
+      case ec::storage_failure:
+        return {503, "storage_unavailable", "the events were not stored: " + error_text(err)};
+      case ec::timeout:
+        return {503, "timeout", error_text(err)};
+      case ec::shutting_down:
+        return {503, "shutting_down", error_text(err)};
+      case ec::overloaded:
+        return {503, "overloaded", error_text(err)};
+      case ec::startup_failure:
+        break;
+    }
   // Anything else came from CAF itself, e.g. an actor that is gone.
   return {503, "unavailable", "the service could not process the request: " + error_text(err)};
 }
