@@ -84,10 +84,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   svc->watch(svc->writer_, "writer");
   svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
   svc->watch(svc->stats_, "stats");
-  auto per_shard = cfg.cache_capacity / cfg.shards;
   for (size_t i = 0; i < cfg.shards; ++i) {
-    svc->shards_.push_back(
-      sys.spawn(dedup_shard, svc->writer_, svc->stats_, per_shard, svc->runtime_));
+    svc->shards_.push_back(sys.spawn(dedup_shard, svc->writer_, svc->stats_));
     svc->watch(svc->shards_.back(), "dedup shard " + std::to_string(i));
   }
   svc->bridge_ = std::make_unique<actor_bridge>(sys, svc->shards_, svc->stats_,
@@ -96,8 +94,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
                                                 svc->runtime_.get());
   log_debug("actors started", {{"shards", cfg.shards},
                                {"scheduler_threads", workers},
-                               {"scheduler", cfg.actor_sharing ? "sharing" : "stealing"},
-                               {"cache_keys_per_shard", per_shard}});
+                               {"scheduler", cfg.actor_sharing ? "sharing" : "stealing"}});
 
   route_context routes;
   routes.bridge = svc->bridge_.get();

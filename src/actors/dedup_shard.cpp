@@ -10,20 +10,17 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
   auto& p = parts[id];
   auto appended_before = out.size();
   p.ticket = std::move(in.ticket);
-  uint64_t committed_hits = 0, pending_hits = 0; // counted locally: one atomic add per part
   for (auto& e : in.events) {
     auto hit = keys.find_or_add(dedup_key(e), id);
-    committed_hits += hit.state == key_table::found::committed;
-    pending_hits += hit.state == key_table::found::pending;
     if (hit.state == key_table::found::absent) {
       p.written_keys.push_back(hit.entry);
       out.push_back(std::move(e));
       continue;
     }
-    ++p.cached_duplicates;
+    ++p.pending_duplicates;
     // A write holding this key is in flight: this is a duplicate whatever it finds,
     // but the answer may not go out before that write is durable.
-    if (hit.state == key_table::found::pending && hit.owner != id) {
+    if (hit.owner != id) {
       auto& deps = parts.at(hit.owner).dependents;
       // All of this part's events are admitted in one go, so a repeat is at the back.
       if (deps.empty() || deps.back() != id) {
@@ -31,11 +28,6 @@ uint64_t dedup_shard_state::admit(publish_part& in, event_batch& out) {
         ++p.waiting;
       }
     }
-  }
-  if (metrics) {
-    metrics->cache_hits.fetch_add(committed_hits, std::memory_order_relaxed);
-    metrics->cache_pending_hits.fetch_add(pending_hits, std::memory_order_relaxed);
-    metrics->cache_misses.fetch_add(out.size() - appended_before, std::memory_order_relaxed);
   }
   if (out.size() > appended_before)
     ++p.waiting;
@@ -57,7 +49,7 @@ void dedup_shard_state::written(const std::vector<span>& spans, const write_resu
       (status != 0 ? p.unique : p.stored_duplicates) += 1;
       if (status == write_result::first_of_topic && next_topic < result.new_topics.size())
         p.new_topics.push_back(result.new_topics[next_topic++]);
-      keys.commit(p.written_keys[i]);
+      keys.release(p.written_keys[i]);
     }
     offset += s.events;
     auto dependents = std::move(p.dependents);
@@ -71,7 +63,7 @@ void dedup_shard_state::write_failed(uint64_t id, const caf::error& err) {
   auto& p = parts.at(id);
   // Not stored, so not remembered: a retry goes to the writer again.
   for (auto entry : p.written_keys)
-    keys.drop(entry);
+    keys.release(entry);
   p.error = err;
   auto dependents = std::move(p.dependents);
   resolve(id);
@@ -89,7 +81,7 @@ void dedup_shard_state::resolve(uint64_t id) {
     return;
   auto& p = i->second;
   // A failed part still counts the events its own write stored, so unique == stored holds.
-  auto duplicates = p.stored_duplicates + (p.error ? 0 : p.cached_duplicates);
+  auto duplicates = p.stored_duplicates + (p.error ? 0 : p.pending_duplicates);
   finished_unique_ += p.unique;
   finished_duplicates_ += duplicates;
   for (auto& topic : p.new_topics)
@@ -119,10 +111,8 @@ void dedup_shard_state::report() {
 
 dedup_shard_actor::behavior_type
 dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
-            stats_actor stats, size_t cache_capacity, std::shared_ptr<runtime_metrics> metrics) {
-  self->state.keys = key_table{cache_capacity};
+            stats_actor stats) {
   self->state.stats = std::move(stats);
-  self->state.metrics = std::move(metrics);
   return {
     [=](publish_atom, publish_parts& in) {
       auto& st = self->state;
@@ -134,7 +124,7 @@ dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_
         if (to_write.size() > before)
           spans.push_back({id, to_write.size() - before});
       }
-      st.report(); // parts answered from the cache alone
+      st.report(); // parts with nothing to wait for
       if (to_write.empty())
         return;
       // One write for all the parts: the writer handles one message, not one per request.

@@ -6,14 +6,13 @@
 #include <vector>
 
 #include "actors/actors.hpp"
-#include "core/part_sink.hpp"
 #include "actors/key_table.hpp"
-#include "core/runtime_metrics.hpp"
+#include "core/part_sink.hpp"
 
 namespace agg {
 
-/// A shard's state: the cache of committed keys, the keys in flight to the writer,
-/// and the request parts waiting for writes.
+/// A shard's state: the keys in flight to the writer, and the request parts waiting for
+/// writes. Whether a key is stored already is the writer's to decide (its store's key index).
 struct dedup_shard_state {
   static inline const char* name = "dedup_shard";
 
@@ -23,21 +22,17 @@ struct dedup_shard_state {
     std::vector<uint32_t> written_keys; ///< key_table entries of the events it sent to the writer.
     uint64_t unique = 0;                   ///< Stored by this part's own write.
     uint64_t stored_duplicates = 0;        ///< The writer found them stored already.
-    uint64_t cached_duplicates = 0;        ///< Cache hits and keys in someone's pending write.
+    uint64_t pending_duplicates = 0;       ///< Keys in a pending write (its own or another's).
     std::vector<std::string> new_topics;
     size_t waiting = 0;                    ///< Writes not yet resolved: its own + others'.
     std::vector<uint64_t> dependents;      ///< Parts waiting on this part's write.
     caf::error error;
   };
 
-  explicit dedup_shard_state(size_t cache_capacity = 0) : keys(cache_capacity) {
-  }
-
-  key_table keys; ///< Committed keys (bounded) and keys in pending writes.
+  key_table keys; ///< Keys in pending writes.
   std::unordered_map<uint64_t, part> parts;
   uint64_t next_part = 1;
   stats_actor stats;
-  std::shared_ptr<runtime_metrics> metrics; ///< May be null (tests).
 
   /// The events one part put into a write: the next `events` of the batch belong to `part`.
   struct span {
@@ -79,6 +74,6 @@ private:
 /// A dedup shard in front of `writer`, reporting resolved parts to `stats`.
 dedup_shard_actor::behavior_type
 dedup_shard(dedup_shard_actor::stateful_pointer<dedup_shard_state> self, writer_actor writer,
-            stats_actor stats, size_t cache_capacity, std::shared_ptr<runtime_metrics> metrics);
+            stats_actor stats);
 
 } // namespace agg

@@ -4,7 +4,7 @@
 
 namespace agg {
 
-key_table::key_table(size_t committed_capacity) : capacity_(committed_capacity) {
+key_table::key_table() {
   slots_.resize(16);
   mask_ = slots_.size() - 1;
 }
@@ -31,12 +31,8 @@ size_t key_table::slot_of(uint32_t e) const {
 key_table::found key_table::find_or_add(std::string&& key, uint64_t owner) {
   auto h = hash_of(key);
   auto i = probe(key, h);
-  if (slots_[i].entry != 0) {
-    auto& e = entries_[slots_[i].entry - 1];
-    if (e.owner == 0)
-      return {found::committed, 0, 0};
-    return {found::pending, e.owner, 0};
-  }
+  if (slots_[i].entry != 0)
+    return {found::pending, entries_[slots_[i].entry - 1].owner, 0};
   uint32_t n;
   if (!free_.empty()) {
     n = free_.back();
@@ -52,36 +48,8 @@ key_table::found key_table::find_or_add(std::string&& key, uint64_t owner) {
   return {found::absent, owner, n};
 }
 
-bool key_table::committed(std::string_view key) const {
-  auto i = probe(key, hash_of(key));
-  return slots_[i].entry != 0 && entries_[slots_[i].entry - 1].owner == 0;
-}
-
-void key_table::commit(uint32_t n) {
-  if (capacity_ == 0) {
-    drop(n);
-    return;
-  }
-  entries_[n].owner = 0;
-  if (ring_size_ < capacity_) {
-    // Not full yet: the ring grows (lazily, so a huge capacity costs nothing up front).
-    ring_.push_back(n);
-    ++ring_size_;
-    return;
-  }
-  // Full: the oldest committed key leaves and this one takes its place in the ring.
-  auto oldest = ring_[ring_head_];
-  ring_[ring_head_] = n;
-  ring_head_ = (ring_head_ + 1) % capacity_;
-  drop(oldest);
-}
-
-void key_table::drop(uint32_t n) {
-  erase_slot(slot_of(n));
-  release(n);
-}
-
 void key_table::release(uint32_t n) {
+  erase_slot(slot_of(n));
   entries_[n].key = std::string{}; // Frees the key's memory now, not when reused.
   free_.push_back(n);
   --live_;

@@ -91,8 +91,6 @@ const std::vector<option_spec>& options() {
        c.actor_sharing = v == "sharing";
        return std::string{};
      }},
-    {"cache-capacity", "committed keys remembered in memory, all shards together",
-     number(&config::cache_capacity, 0, 1u << 30, "cache-capacity")},
     {"max-body-bytes", "largest request body", number(&config::max_body_bytes, 1, 1u << 30,
                                                       "max-body-bytes")},
     {"max-body-memory", "bytes of publish bodies held in memory at once, all requests "
@@ -355,7 +353,6 @@ std::string describe(const config& cfg) {
       << "\nheader-timeout-ms = " << cfg.header_timeout_ms
       << "\nactor-threads = " << cfg.actor_threads
       << "\nactor-scheduler = " << (cfg.actor_sharing ? "sharing" : "stealing")
-      << "\ncache-capacity = " << cfg.cache_capacity
       << "\nmax-body-bytes = " << cfg.max_body_bytes << "\nmax-body-memory = "
       << cfg.max_body_memory << "\nmax-events = " << cfg.max_events
       << "\nmax-depth = " << cfg.max_depth << "\nmax-topic-bytes = " << cfg.max_topic_bytes

@@ -30,10 +30,6 @@ struct config {
   /// CAF's scheduler: false = work stealing (idle workers poll), true = work sharing
   /// (idle workers sleep until a message arrives).
   bool actor_sharing = false;
-  // Off: the writer's key index answers duplicates from memory at least as fast; the
-  // shards' cache measured 10-20% more CPU per event in every publish cell, even at 50%
-  // duplicates.
-  size_t cache_capacity = 0;
   size_t max_body_bytes = 16u << 20;
   size_t max_body_memory = 256u << 20; ///< Publish bodies in memory at once, all together.
   size_t max_events = 10000;

@@ -29,9 +29,6 @@ struct runtime_metrics {
   std::atomic<uint64_t> key_index_memory_bytes{0}; ///< Dedup index memory (gauge).
 
   // -- dedup shards' key tables --------------------------------------------------
-  std::atomic<uint64_t> cache_hits{0};         ///< Committed key found: a duplicate, no SQLite.
-  std::atomic<uint64_t> cache_pending_hits{0}; ///< Key in a commit under way: waits for it.
-  std::atomic<uint64_t> cache_misses{0};       ///< Unknown key: the writer's INSERT decides.
 
   // -- admission -------------------------------------------------------------------
   std::atomic<uint64_t> overload_refusals{0}; ///< Publishes refused with 503 overloaded.

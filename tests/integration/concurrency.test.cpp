@@ -115,14 +115,15 @@ TEST_CASE("16 threads publishing the same 500 ids store each exactly once",
   }
 }
 
-TEST_CASE("concurrent duplicates are dropped exactly once with a tiny dedup cache and one shard",
+TEST_CASE("concurrent duplicates are dropped exactly once with one shard and tiny key index runs",
           "[integration][concurrency]") {
-  // A cache of 8 ids forces most dedup decisions down to storage.
-  server_process server({"--cache-capacity", "8", "--shards", "1"});
+  // Runs of 16 keys: the store's key index writes runs and merges them while the same ids
+  // race, so its decisions come from memory, runs and merges alike.
+  server_process server({"--key-index-run-keys", "16", "--shards", "1"});
   server.start();
   auto results = publish_same_ids(server, 16, "tiny", 500);
   require_exactly_once(server, results, "tiny", 16, 500);
-  // Old ids evicted from the cache are still duplicates.
+  // Ids written out to runs are still duplicates.
   auto again = publish_ok(server, agg::test::make_events("tiny", "id-", 50));
   CHECK(again.at("unique_processed") == 0);
 }

@@ -88,7 +88,7 @@ TEST_CASE("the --help option prints the options and exits 0", "[integration][cli
   CHECK(run.status.code == 0);
   for (const char* option :
        {"--host", "--port", "--data-dir", "--max-body-bytes", "--max-events", "--max-depth",
-        "--max-topic-bytes", "--shards", "--cache-capacity", "--sync"})
+        "--max-topic-bytes", "--shards", "--key-index-run-keys", "--sync"})
     CHECK(run.output.find(option) != std::string::npos);
 }
 

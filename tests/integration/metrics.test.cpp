@@ -121,29 +121,26 @@ TEST_CASE("promtool accepts the GET /metrics text", "[integration][metrics]") {
   CHECK(check->second.empty()); // no lint warnings either
 }
 
-TEST_CASE("GET /metrics shows commit sizes, queues, seen-cache lookups, and per-topic series "
+TEST_CASE("GET /metrics shows commit sizes, queues, the key index, and per-topic series "
           "only when asked and bounded, and promtool accepts it",
           "[integration][metrics]") {
-  // The seen cache is off by default; on here, so that its hits show.
-  server_process server({"--metrics-topics", "2", "--cache-capacity", "1000"});
+  server_process server({"--metrics-topics", "2"});
   server.start();
   agg::test::publish_ok(server, make_events("t-big", "e", 5));
-  agg::test::publish_ok(server, make_events("t-big", "e", 5)); // 5 cache hits
+  agg::test::publish_ok(server, make_events("t-big", "e", 5)); // 5 duplicates
   agg::test::publish_ok(server, make_events("t-mid", "e", 3));
   agg::test::publish_ok(server, make_event("t-small", "e0"));
   auto r = server.get("/metrics");
   REQUIRE(r.status == 200);
   auto m = samples_of(r.body);
   INFO(r.body);
-  // Every event went through one lookup: a hit, a key pending in a write, or a miss.
-  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="hit"})") == 5);
-  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="pending"})") == 0);
-  CHECK(m.at(R"(event_aggregator_seen_cache_lookups_total{result="miss"})") == 9);
+  CHECK(m.at("event_aggregator_duplicate_dropped_total") == 5);
   // 9 stored keys are all still in memory: no run yet, some bytes for them.
   CHECK(m.at("event_aggregator_key_index_runs") == 0);
   CHECK(m.at("event_aggregator_key_index_memory_bytes") > 0);
-  // Each publish that stored events committed them; the sum is every stored event.
-  CHECK(m.at("event_aggregator_commit_size_events_sum") == 9);
+  // Every event the shards sent on is in a group commit: the 9 stored, and the 5 repeats the
+  // store's key index found stored (the shards hold only keys of pending commits).
+  CHECK(m.at("event_aggregator_commit_size_events_sum") == 14);
   CHECK(m.at("event_aggregator_commit_size_events_count") >= 1);
   CHECK(m.at("event_aggregator_commit_size_events_count")
         == m.at(R"(event_aggregator_commit_size_events_bucket{le="+Inf"})"));
@@ -167,5 +164,5 @@ TEST_CASE("GET /metrics shows commit sizes, queues, seen-cache lookups, and per-
   agg::test::publish_ok(plain, make_event("t", "1"));
   auto text = plain.get("/metrics").body;
   CHECK(text.find("topic_stored_events") == std::string::npos); // off by default
-  CHECK(text.find("event_aggregator_seen_cache_lookups_total") != std::string::npos);
+  CHECK(text.find("seen_cache") == std::string::npos); // the shards' cache is gone
 }

@@ -84,9 +84,7 @@ TEST_CASE("overload: past --max-inflight-events publishes get 503 with Retry-Aft
           "[integration][fault][overload]") {
   // A small cap and 16 publishers with batches of up to 50: far more events arrive than the
   // cap admits while a group commit runs, so refusals are certain, not a matter of timing.
-  // A small key cache (off by default, on here so that its bound is checked too): a large
-  // one would still be filling up during the run and hide whether anything else grows.
-  server_process server{{"--max-inflight-events", "100", "--cache-capacity", "1024"}};
+  server_process server{{"--max-inflight-events", "100"}};
   server.start();
   auto baseline = proc_status(server.pid(), "VmRSS").value_or(0);
   rss_sampler rss{server.pid()};

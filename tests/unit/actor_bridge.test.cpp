@@ -77,8 +77,7 @@ struct bridge_rig {
                                       std::shared_ptr<agg::commit_listener>{},
                                       std::shared_ptr<agg::runtime_metrics>{});
     stats = sys.spawn(agg::stats, writer, agg::stored_counters{}, std::vector<std::string>{});
-    shard = sys.spawn(agg::dedup_shard, writer, stats, size_t{100},
-                      std::shared_ptr<agg::runtime_metrics>{});
+    shard = sys.spawn(agg::dedup_shard, writer, stats);
   }
 
   ~bridge_rig() {

@@ -61,7 +61,7 @@ private:
 };
 
 struct actor_fixture {
-  explicit actor_fixture(size_t cache_capacity = 1000) {
+  actor_fixture() {
     cfg.set("scheduler.policy", caf::atom("testing"));
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
@@ -71,7 +71,7 @@ struct actor_fixture {
     writer_ = sys->spawn(writer, store, size_t{20000}, std::shared_ptr<commit_listener>{},
                          metrics);
     stats_ = sys->spawn(stats, writer_, stored_counters{}, std::vector<std::string>{});
-    shard = sys->spawn(dedup_shard, writer_, stats_, cache_capacity, metrics);
+    shard = sys->spawn(dedup_shard, writer_, stats_);
     sched->run();
   }
 

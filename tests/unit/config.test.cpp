@@ -80,7 +80,7 @@ TEST_CASE("--help lists every option with its default", "[config]") {
   CHECK(parse({"--help"}).what == agg::cli_result::action::help);
   auto text = agg::help_text();
   for (auto name : {"--host", "--port", "--data-dir", "--shards", "--http-threads",
-                    "--cache-capacity", "--max-body-bytes", "--max-events", "--max-depth",
+                    "--key-index-run-keys", "--max-body-bytes", "--max-events", "--max-depth",
                     "--sync", "--config", "--publish-timeout-ms"})
     CHECK(text.find(name) != std::string::npos);
   CHECK(text.find("(default 8080)") != std::string::npos);

@@ -6,22 +6,6 @@
 using agg::test::actor_fixture;
 using agg::test::is_ready;
 
-TEST_CASE("the shards count seen-cache hits, pending hits and misses", "[actors][metrics]") {
-  actor_fixture f;
-  // "k" twice in one batch: the second finds it pending in the first's write.
-  auto first = f.publish({f.make_event("t", "k"), f.make_event("t", "k"), f.make_event("t", "j")});
-  f.sched->run();
-  REQUIRE(is_ready(first));
-  CHECK(f.metrics->cache_misses == 2);
-  CHECK(f.metrics->cache_pending_hits == 1);
-  CHECK(f.metrics->cache_hits == 0);
-  auto again = f.publish({f.make_event("t", "k")});
-  f.sched->run();
-  REQUIRE(is_ready(again));
-  CHECK(f.metrics->cache_hits == 1);
-  CHECK(f.metrics->cache_misses == 2);
-}
-
 TEST_CASE("the writer observes each commit's size and its queue", "[actors][metrics]") {
   actor_fixture f;
   std::vector<std::future<agg::publish_outcome>> answers;

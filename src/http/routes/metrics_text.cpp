@@ -71,16 +71,6 @@ void render_runtime(std::ostringstream& out, const runtime_metrics& rt) {
          "Memory of the dedup key index: Bloom filters (2 bytes per stored event), block "
          "fences, and the newest keys not yet in a run.",
          relaxed(rt.key_index_memory_bytes));
-  header(out, "seen_cache_lookups_total", "counter",
-         "Dedup key lookups in the shards' key tables: hit = a committed key (a duplicate "
-         "without SQLite), pending = a key in a commit under way, miss = unknown (SQLite "
-         "decides).");
-  out << metrics_prefix << "seen_cache_lookups_total{result=\"hit\"} " << relaxed(rt.cache_hits)
-      << "\n"
-      << metrics_prefix << "seen_cache_lookups_total{result=\"pending\"} "
-      << relaxed(rt.cache_pending_hits) << "\n"
-      << metrics_prefix << "seen_cache_lookups_total{result=\"miss\"} "
-      << relaxed(rt.cache_misses) << "\n";
   family(out, "overload_refusals_total", "counter",
          "Publishes refused with 503 overloaded (--max-inflight-events).",
          relaxed(rt.overload_refusals));

@@ -13,6 +13,8 @@
 #include "storage/event_store.hpp"
 #include "storage/key_index/hot_keys.hpp"
 #include "storage/key_index/key_run.hpp"
+#include "storage/key_index/run_set.hpp"
+#include "storage/key_index/run_store.hpp"
 
 namespace agg {
 
@@ -96,34 +98,24 @@ private:
   bool confirm(int64_t seq, int64_t topic_id, const std::string& event_id);
   bool run_contains(const key_run& run, uint64_t hash, int64_t topic_id,
                     const std::string& event_id);
-  void read_block(int64_t run_id, size_t block, std::vector<key_entry>& out);
   void index_stored_events();
   void write_hot_run();
   void merge(size_t budget);
   bool start_merge();
   size_t merge_slice(size_t budget); // Entries merged.
   void finish_merge(SQLite::Transaction& tx);
-  void delete_run(int64_t id, size_t blocks);
   void delete_unfinished();
-  void reset_statements();
-  friend class run_builder;
   struct merge_job;
 
   SQLite::Database& db_;
   key_index_options options_;
+  run_store store_;
+  std::vector<int64_t> unfinished_; // Runs cut short (level -1 rows): to delete.
+  run_set runs_;
   hot_keys hot_;
-  std::vector<key_run> runs_; // Oldest first.
-  int64_t next_run_id_ = 1;
-  int64_t indexed_seq_ = 0;   // Newest seq in a run.
   SQLite::Statement read_event_key_;
-  SQLite::Statement read_block_;
-  SQLite::Statement insert_block_;
-  SQLite::Statement write_run_;
-  SQLite::Statement delete_blocks_;
-  SQLite::Statement delete_run_;
   std::vector<key_entry> block_; // Scratch for lookups' read_block.
   std::unique_ptr<merge_job> merge_; // The merge under way, if any.
-  std::vector<int64_t> unfinished_; // Runs cut short (level -1 rows): to delete.
 };
 
 } // namespace agg

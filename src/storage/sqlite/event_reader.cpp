@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "core/errors.hpp"
+#include "storage/statement_guard.hpp"
 
 namespace agg {
 
@@ -38,21 +39,21 @@ event_reader::event_reader(std::unique_ptr<SQLite::Database> db) : db_(std::move
 event_reader::~event_reader() = default;
 
 caf::expected<std::optional<int64_t>> event_reader::topic_id(const std::string& topic) {
+  statement_guard guard{*find_topic_};
   try {
     find_topic_->bind(1, topic);
     std::optional<int64_t> id;
     if (find_topic_->executeStep())
       id = find_topic_->getColumn(0).getInt64();
-    find_topic_->reset();
     return id;
   } catch (const std::exception& ex) {
-    find_topic_->tryReset();
     return read_error(ex);
   }
 }
 
 caf::expected<std::vector<stored_event>>
 event_reader::page(int64_t topic_id, const std::string& topic, int64_t after, size_t limit) {
+  statement_guard guard{*read_page_};
   try {
     std::vector<stored_event> events;
     events.reserve(std::min<size_t>(limit, 4096));
@@ -69,10 +70,8 @@ event_reader::page(int64_t topic_id, const std::string& topic, int64_t after, si
       e.data.payload = read_page_->getColumn(4).getString();
       events.push_back(std::move(e));
     }
-    read_page_->reset();
     return events;
   } catch (const std::exception& ex) {
-    read_page_->tryReset();
     return read_error(ex);
   }
 }

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "storage/key_index/key_hash.hpp"
+#include "storage/statement_guard.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/sqlite_library.hpp"
 #include "storage/sqlite/wal_checkpointer.hpp"
@@ -87,13 +88,20 @@ int64_t sqlite_event_store::topic_id(const std::string& name, bool& created) {
     last_topic_id_ = i->second;
     return i->second;
   }
+  statement_guard guard{insert_topic_};
   insert_topic_.bind(1, name);
   insert_topic_.exec();
-  insert_topic_.reset();
   auto id = db_->getLastInsertRowid();
   topic_ids_.emplace(name, id);
   created = true;
   return id;
+}
+
+void sqlite_event_store::set_counter(const char* name, uint64_t value) {
+  statement_guard guard{set_counter_};
+  set_counter_.bind(1, static_cast<int64_t>(value));
+  set_counter_.bind(2, name);
+  set_counter_.exec();
 }
 
 void sqlite_event_store::count_topic_event(int64_t topic) {
@@ -128,13 +136,15 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
         result.push_back(insert_status::duplicate);
         continue;
       }
-      insert_event_.bind(1, topic);
-      insert_event_.bindNoCopy(2, e->event_id); // The strings outlive exec().
-      insert_event_.bindNoCopy(3, e->timestamp);
-      insert_event_.bindNoCopy(4, e->source);
-      insert_event_.bindNoCopy(5, e->payload);
-      insert_event_.exec();
-      insert_event_.reset();
+      {
+        statement_guard guard{insert_event_};
+        insert_event_.bind(1, topic);
+        insert_event_.bindNoCopy(2, e->event_id); // The strings outlive exec().
+        insert_event_.bindNoCopy(3, e->timestamp);
+        insert_event_.bindNoCopy(4, e->source);
+        insert_event_.bindNoCopy(5, e->payload);
+        insert_event_.exec();
+      }
       ++inserted;
       count_topic_event(topic);
       // The rowid is the seq; reading it is a field access, not a query.
@@ -144,30 +154,18 @@ sqlite_event_store::commit(const std::vector<const event*>& events, uint64_t dup
       result.push_back(created ? insert_status::inserted_new_topic : insert_status::inserted);
     }
     for (auto [topic, added] : topic_added_) {
+      statement_guard guard{add_topic_events_};
       add_topic_events_.bind(1, static_cast<int64_t>(added));
       add_topic_events_.bind(2, topic);
       add_topic_events_.exec();
-      add_topic_events_.reset();
     }
-    if (inserted > 0) {
-      set_counter_.bind(1, static_cast<int64_t>(unique_ + inserted));
-      set_counter_.bind(2, "unique");
-      set_counter_.exec();
-      set_counter_.reset();
-    }
-    if (duplicates_total != duplicates_saved_) {
-      set_counter_.bind(1, static_cast<int64_t>(duplicates_total));
-      set_counter_.bind(2, "duplicates");
-      set_counter_.exec();
-      set_counter_.reset();
-    }
+    if (inserted > 0)
+      set_counter("unique", unique_ + inserted);
+    if (duplicates_total != duplicates_saved_)
+      set_counter("duplicates", duplicates_total);
     tx.commit();
   } catch (const std::exception& ex) {
-    // The transaction rolled back: statements must be reset and new topics forgotten.
-    insert_event_.tryReset();
-    insert_topic_.tryReset();
-    set_counter_.tryReset();
-    add_topic_events_.tryReset();
+    // The transaction rolled back (the guards reset the statements): forget new topics.
     for (auto& name : created_topics)
       topic_ids_.erase(name);
     last_topic_ = nullptr;

@@ -55,6 +55,9 @@ private:
   // Writes the key index's next run and merges, if due; a failure is only logged.
   void maintain_keys(size_t keys_added);
 
+  // Sets the counters row `name` within the commit's transaction.
+  void set_counter(const char* name, uint64_t value);
+
   // Counts one event stored in `topic` by the commit under way (topic_added_).
   void count_topic_event(int64_t topic);
 
