@@ -8,6 +8,7 @@
 #include "core/cli.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "core/version.hpp"
 #include "http/health_check.hpp"
 #include "service.hpp"
 
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
       std::cout << agg::help_text();
       return 0;
     case agg::cli_result::action::version:
-      std::cout << "event-aggregator 0.1.0\n";
+      std::cout << "event-aggregator " << agg::version << "\n";
       return 0;
     case agg::cli_result::action::error:
       std::cerr << "event-aggregator: " << cli.message << "\n";
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
 
   if (cli.cfg.log_style == agg::log_format::json) {
-    agg::log_info("starting event-aggregator 0.1.0", agg::describe_fields(cli.cfg));
+    agg::log_info(std::string{"starting event-aggregator "} + agg::version,
+                  agg::describe_fields(cli.cfg));
   } else {
     // One line of "name = value" pairs, as people (and scripts) have read it so far.
     std::string settings = agg::describe(cli.cfg);
