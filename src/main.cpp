@@ -5,26 +5,14 @@
 
 #include <sys/resource.h>
 
-#include "core/config.hpp"
+#include "core/cli.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "core/version.hpp"
 #include "http/health_check.hpp"
 #include "service.hpp"
 
 namespace {
-
-// The effective settings as log fields ("port" -> "8080", ...), from describe()'s lines.
-agg::log_fields settings_fields(const agg::config& cfg) {
-  agg::log_fields fields;
-  auto text = agg::describe(cfg);
-  size_t start = 0;
-  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
-    auto line = text.substr(start, end - start);
-    if (auto eq = line.find(" = "); eq != std::string::npos)
-      fields.emplace_back(line.substr(0, eq), line.substr(eq + 3));
-  }
-  return fields;
-}
 
 // Descriptors beyond connections: SQLite's database, WAL and shm files, the listening socket,
 // the log, the epoll/eventfd CAF keeps, and headroom.
@@ -64,7 +52,7 @@ int main(int argc, char** argv) {
       std::cout << agg::help_text();
       return 0;
     case agg::cli_result::action::version:
-      std::cout << "event-aggregator 0.1.0\n";
+      std::cout << "event-aggregator " << agg::version << "\n";
       return 0;
     case agg::cli_result::action::error:
       std::cerr << "event-aggregator: " << cli.message << "\n";
@@ -87,7 +75,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
 
   if (cli.cfg.log_style == agg::log_format::json) {
-    agg::log_info("starting event-aggregator 0.1.0", settings_fields(cli.cfg));
+    agg::log_info(std::string{"starting event-aggregator "} + agg::version,
+                  agg::describe_fields(cli.cfg));
   } else {
     // One line of "name = value" pairs, as people (and scripts) have read it so far.
     std::string settings = agg::describe(cli.cfg);

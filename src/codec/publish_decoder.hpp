@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/event.hpp"
+#include "core/event_rules.hpp"
 #include "codec/request_error.hpp"
 
 namespace agg {
@@ -14,6 +15,11 @@ struct publish_limits {
   size_t max_topic_bytes = 1024;
   size_t max_event_id_bytes = 1024;
   size_t max_source_bytes = 1024;
+
+  /// The limits core/event_rules.hpp checks each event's fields against.
+  event_field_limits field_limits() const {
+    return {max_topic_bytes, max_event_id_bytes, max_source_bytes};
+  }
 };
 
 /// A decoded publish body: the events, or why the whole request is rejected.

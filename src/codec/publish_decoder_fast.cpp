@@ -1,15 +1,13 @@
 #include "codec/publish_decoder_fast.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <string>
 #include <utility>
 
 #include <simdjson.h>
 
-#include "core/timestamp.hpp"
+#include "core/event_rules.hpp"
 #include "codec/json_value_copier.hpp"
-#include "codec/publish_decoder_reference.hpp"
 #include "codec/simdjson_workspace.hpp"
 
 namespace agg {
@@ -17,22 +15,6 @@ namespace agg {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-enum class field : uint8_t { topic, event_id, timestamp, source, payload, events, other };
-
-field field_of(std::string_view key) {
-  if (key == "topic")
-    return field::topic;
-  if (key == "event_id")
-    return field::event_id;
-  if (key == "timestamp")
-    return field::timestamp;
-  if (key == "source")
-    return field::source;
-  if (key == "payload")
-    return field::payload;
-  return key == "events" ? field::events : field::other;
-}
 
 // The copier recurses once per level, while the reference decoder does not recurse at all:
 // deeper bodies (only with a --max-depth raised above its default of 64) go to the
@@ -44,7 +26,9 @@ constexpr size_t fast_max_depth = 64;
 class fast_reader {
 public:
   fast_reader(const publish_limits& limits, const char* end)
-    : limits_(limits), copier_(std::min(limits.max_depth, fast_max_depth), end) {
+    : limits_(limits),
+      field_limits_(limits.field_limits()),
+      copier_(std::min(limits.max_depth, fast_max_depth), end) {
   }
 
   bool root(od::document& doc, event_batch& out);
@@ -52,9 +36,9 @@ public:
 private:
   bool list(od::array items, size_t depth, event_batch& out);
   bool event_fields(od::object fields, size_t depth, event& e, event_batch* wrapper_out);
-  bool valid(const event& e, const bool (&present)[5]) const;
 
   const publish_limits& limits_;
+  const event_field_limits field_limits_;
   json_value_copier copier_;
   size_t payload_hint_ = 0; // The previous payload's size: batches repeat their shape.
 };
@@ -100,7 +84,8 @@ bool fast_reader::list(od::array items, size_t depth, event_batch& out) {
 // and only in its plainest form: "events" is its first and only key, holding an array.
 bool fast_reader::event_fields(od::object fields, size_t depth, event& e,
                                event_batch* wrapper_out) {
-  bool present[5] = {false, false, false, false, false};
+  // Values of the wrong type make this path give up, so only `present` is ever set.
+  event_shape shape;
   std::string* slots[] = {&e.topic, &e.event_id, &e.timestamp, &e.source};
   bool first = true, wrapped = false;
   for (auto item : fields) {
@@ -110,22 +95,22 @@ bool fast_reader::event_fields(od::object fields, size_t depth, event& e,
     if (wrapped || std::move(item).get(member) != simdjson::SUCCESS
         || !copier_.key_of(member, key, as_is))
       return false;
-    auto f = field_of(key);
+    auto f = event_field_of(key);
     auto& v = member.value();
     switch (f) {
-      case field::topic:
-      case field::event_id:
-      case field::timestamp:
-      case field::source: {
+      case event_field::topic:
+      case event_field::event_id:
+      case event_field::timestamp:
+      case event_field::source: {
         // A repeated field takes its last value, as in the reference decoder.
         std::string_view text;
         if (!copier_.text_of(v, text, as_is))
           return false;
         slots[static_cast<size_t>(f)]->assign(text);
-        present[static_cast<size_t>(f)] = true;
+        shape.present[static_cast<size_t>(f)] = true;
         break;
       }
-      case field::payload: {
+      case event_field::payload: {
         od::object payload;
         if (depth + 1 > limits_.max_depth || v.get_object().get(payload) != simdjson::SUCCESS)
           return false;
@@ -136,10 +121,10 @@ bool fast_reader::event_fields(od::object fields, size_t depth, event& e,
         if (!copier_.object_json(payload, depth + 1, &e.payload))
           return false;
         payload_hint_ = e.payload.size();
-        present[4] = true;
+        shape.present[static_cast<size_t>(f)] = true;
         break;
       }
-      case field::events: {
+      case event_field::events: {
         od::array items;
         if (!wrapper_out || !first || v.get_array().get(items) != simdjson::SUCCESS
             || !list(items, depth + 1, *wrapper_out))
@@ -147,26 +132,14 @@ bool fast_reader::event_fields(od::object fields, size_t depth, event& e,
         wrapped = true;
         break;
       }
-      case field::other:
+      case event_field::other:
         if (!copier_.value(v, depth + 1, nullptr))
           return false;
         break;
     }
     first = false;
   }
-  return wrapped || valid(e, present);
-}
-
-// The checks of the reference decoder's finish_event, as a yes or no.
-bool fast_reader::valid(const event& e, const bool (&present)[5]) const {
-  for (bool p : present)
-    if (!p)
-      return false;
-  return !e.topic.empty() && !e.event_id.empty() && !e.timestamp.empty()
-         && e.topic.size() <= limits_.max_topic_bytes
-         && e.event_id.size() <= limits_.max_event_id_bytes
-         && e.timestamp.size() <= max_timestamp_bytes
-         && e.source.size() <= limits_.max_source_bytes && is_rfc3339_timestamp(e.timestamp);
+  return wrapped || check_event(e, shape, field_limits_).ok();
 }
 
 simdjson_workspace_pool& pool() {

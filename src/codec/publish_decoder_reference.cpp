@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/timestamp.hpp"
+#include "core/event_rules.hpp"
 #include "codec/json_codec.hpp"
 
 namespace agg {
@@ -14,28 +14,6 @@ namespace agg {
 namespace {
 
 using json = nlohmann::json;
-
-// The fields of an event; `events` only matters on a root object (the wrapper form).
-enum class field : uint8_t { topic, event_id, timestamp, source, payload, events, other };
-
-constexpr const char* string_field_names[] = {"topic", "event_id", "timestamp", "source"};
-
-field field_of(const std::string& key) {
-  switch (key.size()) {
-    case 5:
-      return key == "topic" ? field::topic : field::other;
-    case 6:
-      return key == "source" ? field::source : key == "events" ? field::events : field::other;
-    case 7:
-      return key == "payload" ? field::payload : field::other;
-    case 8:
-      return key == "event_id" ? field::event_id : field::other;
-    case 9:
-      return key == "timestamp" ? field::timestamp : field::other;
-    default:
-      return field::other;
-  }
-}
 
 std::string where(size_t index, std::string_view name) {
   std::string out = "events[" + std::to_string(index) + "]";
@@ -50,7 +28,8 @@ std::string where(size_t index, std::string_view name) {
 // wins; depth and count limits abort at once, before the rest is even read.
 class publish_sax final : public nlohmann::json_sax<json> {
 public:
-  explicit publish_sax(const publish_limits& limits) : limits_(limits) {
+  explicit publish_sax(const publish_limits& limits)
+    : limits_(limits), field_limits_(limits.field_limits()) {
   }
 
   decoded_publish result();
@@ -107,12 +86,9 @@ private:
 
     bool in_list;
     size_t index;
-    field current = field::other;
+    event_field current = event_field::other;
     std::string current_key;
-    bool present[4] = {false, false, false, false};
-    const char* wrong_type[4] = {nullptr, nullptr, nullptr, nullptr};
-    bool payload_present = false;
-    const char* payload_wrong_type = nullptr;
+    event_shape shape;
   };
 
   template <class T>
@@ -150,6 +126,7 @@ private:
   void record(bool in_list, request_error err);
 
   const publish_limits& limits_;
+  const event_field_limits field_limits_;
   std::vector<frame> frames_;
   std::vector<event_reading> reading_;
   event_batch list_;
@@ -168,9 +145,9 @@ bool publish_sax::string(string_t& value) {
   if (!frames_.empty() && frames_.back().what == role::event) {
     auto& r = reading_.back();
     auto f = static_cast<size_t>(r.current);
-    if (f < 4) {
-      r.present[f] = true;
-      r.wrong_type[f] = nullptr;
+    if (f < static_cast<size_t>(event_field::payload)) {
+      r.shape.present[f] = true;
+      r.shape.wrong_type[f] = nullptr;
       auto& e = target(r);
       std::string* slots[] = {&e.topic, &e.event_id, &e.timestamp, &e.source};
       // The lexer clears its buffer before the next token: taking it is safe.
@@ -208,23 +185,20 @@ bool publish_sax::scalar(const char* type, std::string_view text) {
   }
   auto& r = reading_.back();
   switch (r.current) {
-    case field::topic:
-    case field::event_id:
-    case field::timestamp:
-    case field::source: {
+    case event_field::topic:
+    case event_field::event_id:
+    case event_field::timestamp:
+    case event_field::source:
+    case event_field::payload: {
       auto f = static_cast<size_t>(r.current);
-      r.present[f] = true;
-      r.wrong_type[f] = type;
+      r.shape.present[f] = true;
+      r.shape.wrong_type[f] = type;
       break;
     }
-    case field::payload:
-      r.payload_present = true;
-      r.payload_wrong_type = type;
-      break;
-    case field::events:
+    case event_field::events:
       wrapper_scalar_type_ = type;
       break;
-    case field::other:
+    case event_field::other:
       break;
   }
   return true;
@@ -277,15 +251,16 @@ bool publish_sax::open(bool array) {
 
 publish_sax::role publish_sax::open_in_event(bool array) {
   auto& r = reading_.back();
+  auto f = static_cast<size_t>(r.current);
   switch (r.current) {
-    case field::payload:
-      r.payload_present = true;
-      r.payload_wrong_type = array ? "array" : nullptr;
+    case event_field::payload:
+      r.shape.present[f] = true;
+      r.shape.wrong_type[f] = array ? "array" : nullptr;
       if (array)
         return role::ignore;
       target(r).payload.assign(1, '{');
       return role::payload;
-    case field::events:
+    case event_field::events:
       // Only the root object can be the {"events": ...} wrapper.
       if (r.in_list)
         return role::ignore;
@@ -298,14 +273,12 @@ publish_sax::role publish_sax::open_in_event(bool array) {
         return role::ignore; // fatal_ is set; open() stops the parse.
       reading_.emplace_back(true, list_.size() - 1);
       return role::event;
-    case field::other:
+    case event_field::other:
       return role::ignore;
-    default: {
-      auto f = static_cast<size_t>(r.current);
-      r.present[f] = true;
-      r.wrong_type[f] = array ? "array" : "object";
+    default: // A text field.
+      r.shape.present[f] = true;
+      r.shape.wrong_type[f] = array ? "array" : "object";
       return role::ignore;
-    }
   }
 }
 
@@ -333,11 +306,11 @@ bool publish_sax::key(string_t& name) {
     f.after_key = true;
   } else if (f.what == role::event) {
     auto& r = reading_.back();
-    r.current = field_of(name);
+    r.current = event_field_of(name);
     r.current_key = name;
     if (!r.in_list) {
-      saw_topic_ |= r.current == field::topic;
-      saw_events_ |= r.current == field::events;
+      saw_topic_ |= r.current == event_field::topic;
+      saw_events_ |= r.current == event_field::events;
     }
   }
   return true;
@@ -369,34 +342,10 @@ void publish_sax::finish_event(const event_reading& r) {
   if (!(r.in_list ? list_error_ : root_error_).code.empty())
     return; // Only the first problem is reported.
   auto& e = target(r);
-  const std::string* values[] = {&e.topic, &e.event_id, &e.timestamp, &e.source};
-  const size_t limits[] = {limits_.max_topic_bytes, limits_.max_event_id_bytes,
-                           max_timestamp_bytes, limits_.max_source_bytes};
-  const char* limit_names[] = {" (--max-topic-bytes)", " (--max-event-id-bytes)",
-                               " for a date-time", " (--max-source-bytes)"};
-  auto fail = [&](std::string_view name, std::string text) {
-    record(r.in_list, {400, "invalid_event", where(r.index, name) + ": " + text});
-  };
-  for (size_t f = 0; f < 4; ++f) {
-    auto name = string_field_names[f];
-    if (!r.present[f])
-      return fail(name, "missing");
-    if (r.wrong_type[f])
-      return fail(name, std::string{"must be a string, got "} + r.wrong_type[f]);
-    if (values[f]->empty() && f != 3)
-      return fail(name, "must not be empty");
-    if (values[f]->size() > limits[f])
-      return fail(name, "is " + std::to_string(values[f]->size())
-                          + " bytes, longer than the limit of " + std::to_string(limits[f])
-                          + limit_names[f]);
-    if (f == 2 && !is_rfc3339_timestamp(*values[f]))
-      return fail(name, "must be an RFC 3339 date-time with a time zone, like "
-                        "2025-01-31T12:00:00Z, got \"" + *values[f] + "\"");
-  }
-  if (!r.payload_present)
-    return fail("payload", "missing");
-  if (r.payload_wrong_type)
-    return fail("payload", std::string{"must be an object, got "} + r.payload_wrong_type);
+  if (auto check = check_event(e, r.shape, field_limits_); !check.ok())
+    record(r.in_list, {400, "invalid_event",
+                       where(r.index, event_field_name(check.field)) + ": "
+                         + event_fault_text(check, e, r.shape, field_limits_)});
 }
 
 bool publish_sax::parse_error(std::size_t, const std::string&,

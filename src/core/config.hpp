@@ -3,10 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <variant>
-#include <vector>
 
-#include "core/environment.hpp"
 #include "core/log.hpp"
 
 namespace agg {
@@ -17,7 +14,8 @@ enum class sync_mode {
   full,   ///< WAL + synchronous=FULL: fsync per group commit, survives power loss.
 };
 
-/// Every option of the service, with its default.
+/// Every option of the service, with its default; the table in core/options.cpp says how
+/// each is read, checked and shown.
 struct config {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -62,39 +60,5 @@ struct config {
   /// The SQLite file inside `data_dir`.
   std::string database_path() const;
 };
-
-/// The outcome of reading the command line: run, print help/version, or fail.
-struct cli_result {
-  /// healthcheck: probe GET /readyz of the configured server instead of serving.
-  enum class action { run, help, version, error, healthcheck } what = action::run;
-  config cfg;
-  std::string message; ///< The error text for `action::error`.
-  std::vector<std::string> warnings; ///< For the log, e.g. unknown EVENT_AGGREGATOR_* variables.
-};
-
-/// Reads options with the precedence command line > environment (EVENT_AGGREGATOR_<NAME>,
-/// see env_name; an empty variable counts as unset) > `--config FILE` (or
-/// EVENT_AGGREGATOR_CONFIG) > default, then the bearer tokens (see core/tokens.hpp) from
-/// their files or `env`.
-cli_result parse_command_line(int argc, const char* const* argv, const environment& env);
-
-/// parse_command_line with this process's environment.
-cli_result parse_command_line(int argc, const char* const* argv);
-
-/// The names of every option ("host", "data-dir", ...), without "config".
-std::vector<std::string> option_names();
-
-/// Applies one `name`/`value` pair; returns an error text, empty on success.
-std::string apply_option(config& cfg, const std::string& name, const std::string& value);
-
-/// Reads `name = value` lines ('#' starts a comment) from a file into `cfg`.
-std::string apply_config_file(config& cfg, const std::string& path);
-
-/// The text `--help` prints.
-std::string help_text();
-
-/// One line per option with its effective value, for the start-up log; tokens show as
-/// `<set>` or `<none>`, never their value.
-std::string describe(const config& cfg);
 
 } // namespace agg

@@ -1,4 +1,4 @@
-#include "core/config.hpp"
+#include "core/cli.hpp"
 
 #include <fstream>
 #include <vector>
