@@ -2,6 +2,7 @@
 
 #include "support/build_flavour.hpp"
 #include "support/power_cut/undo_journal.hpp"
+#include "support/server_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -128,6 +129,17 @@ cut_report power_cut_harness::roll_back() {
 void power_cut_harness::discard() {
   for (auto& entry : fs::directory_iterator(journals_.path()))
     fs::remove(entry.path());
+}
+
+void track_power(server_process& server, const power_cut_harness& harness) {
+  for (auto& [name, value] : harness.env())
+    server.set_env(name, value);
+}
+
+cut_report cut_power(server_process& server, power_cut_harness& harness) {
+  auto report = harness.cut(server.pid());
+  server.kill9();
+  return report;
 }
 
 } // namespace agg::test

@@ -45,6 +45,8 @@
 
 namespace agg::test {
 
+class server_process;
+
 /// What a roll-back undid.
 struct cut_report {
   size_t files = 0;            ///< Files that had a journal.
@@ -85,5 +87,12 @@ private:
   std::filesystem::path dir_;
   temp_dir journals_;
 };
+
+/// Starts `server` with the harness in it, tracking its data dir: the harness's env() goes into
+/// the server's environment (call before start()).
+void track_power(server_process& server, const power_cut_harness& harness);
+
+/// A power cut of a running server: harness.cut(), then the server is reaped (SIGKILLed).
+cut_report cut_power(server_process& server, power_cut_harness& harness);
 
 } // namespace agg::test
