@@ -88,8 +88,8 @@ private:
   temp_dir journals_;
 };
 
-/// Starts `server` with the harness in it, tracking its data dir: the harness's env() goes into
-/// the server's environment (call before start()).
+/// Puts the harness's env() into `server`'s environment from its next start() on; the
+/// harness must track server.data_dir().
 void track_power(server_process& server, const power_cut_harness& harness);
 
 /// A power cut of a running server: harness.cut(), then the server is reaped (SIGKILLed).
