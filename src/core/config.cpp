@@ -120,7 +120,8 @@ const std::vector<option_spec>& options() {
      number(&config::max_inflight_events, 1, 100000000, "max-inflight-events")},
     {"publish-timeout-ms", "how long a publish waits for its commit before a 503",
      number(&config::publish_timeout_ms, 1, 3600000, "publish-timeout-ms")},
-    {"sync", "normal (survives kill -9) or full (fsync per commit, survives power loss)",
+    {"sync", "full (fsync per group commit: survives power loss) or normal (survives kill -9; "
+             "a power loss takes at most the last --sync-interval-ms of commits)",
      [](config& c, const std::string& v) {
        if (v == "normal")
          c.sync = sync_mode::normal;
@@ -130,6 +131,9 @@ const std::vector<option_spec>& options() {
          return "option --sync takes normal or full, got \"" + v + "\"";
        return std::string{};
      }},
+    {"sync-interval-ms", "with --sync normal, the longest time between two fsyncs of the WAL "
+                         "(a thread of its own; commits do not wait for it)",
+     number(&config::sync_interval_ms, 1, 3600000, "sync-interval-ms")},
     {"access-log", "on: log one line per request (client, request, status, time)",
      [](config& c, const std::string& v) {
        if (v != "on" && v != "off")
@@ -366,6 +370,7 @@ std::string describe(const config& cfg) {
       << "\nmax-inflight-events = " << cfg.max_inflight_events
       << "\npublish-timeout-ms = " << cfg.publish_timeout_ms
       << "\nsync = " << (cfg.sync == sync_mode::full ? "full" : "normal")
+      << "\nsync-interval-ms = " << cfg.sync_interval_ms
       << "\naccess-log = " << (cfg.access_log ? "on" : "off")
       << "\npublish-reactor = " << (cfg.publish_reactor ? "on" : "off")
       << "\nmax-subscribers = " << cfg.max_subscribers
