@@ -11,6 +11,7 @@
 #   CEILING_ROWS   rows per storage_ceiling run (default 1000000; SMOKE: 50000)
 #   STREAM_EVENTS  events in the topic streamed by GET /events (default 1000000; SMOKE: 20000)
 #   SERVER_ARGS    extra server options for every cell, e.g. "--sync full"
+#   CEILING_ARGS   extra storage_ceiling options, e.g. "--sync full"
 #   OUT_DIR        where results go (default bench/results; SMOKE: BUILD_DIR/bench-smoke)
 #   BUILD_DIR      build directory (default build-bench); SKIP_BUILD=1 uses what is there
 #   PLOT=0         do not run gnuplot at the end
@@ -71,7 +72,7 @@ RAW=$OUT_DIR/raw.txt
   fi
   echo "# $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (anything well above 0 means other work shares the 2 cores)"
-  echo "# DURATION=$DURATION WARMUP=$WARMUP CEILING_ROWS=$CEILING_ROWS STREAM_EVENTS=$STREAM_EVENTS SERVER_ARGS=${SERVER_ARGS:-} SMOKE=$SMOKE"
+  echo "# DURATION=$DURATION WARMUP=$WARMUP CEILING_ROWS=$CEILING_ROWS STREAM_EVENTS=$STREAM_EVENTS SERVER_ARGS=${SERVER_ARGS:-} CEILING_ARGS=${CEILING_ARGS:-} SMOKE=$SMOKE"
 } | tee -a "$RAW" >&2
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +80,8 @@ RAW=$OUT_DIR/raw.txt
 declare -A CEIL # CEIL[ids,batch] = rows/s
 ceiling() {
   local ids=$1 batch=$2 line
-  line=$(TMPDIR=$WORK "$CEILING_BIN" --rows "$CEILING_ROWS" --batch "$batch" --ids "$ids")
+  # shellcheck disable=SC2086 # CEILING_ARGS is split into words on purpose: "--sync full"
+  line=$(TMPDIR=$WORK "$CEILING_BIN" --rows "$CEILING_ROWS" --batch "$batch" --ids "$ids" ${CEILING_ARGS:-})
   echo "$line" >>"$RAW"
   CEIL[$ids,$batch]=$(kv "$line" rows_per_s)
   log "ceiling ids=$ids batch=$batch: $(human "${CEIL[$ids,$batch]}") rows/s"

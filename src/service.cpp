@@ -53,7 +53,12 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
                       "cannot create data dir " + cfg.data_dir + ": " + fs_err.message());
   key_index_options keys;
   keys.run_entries = cfg.key_index_run_keys;
-  auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync, keys);
+  // Made before the service, so that the store publishes its WAL's state into it from the
+  // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
+  auto runtime = std::make_shared<runtime_metrics>();
+  wal_sync_options wal{std::chrono::milliseconds(cfg.sync_interval_ms),
+                       std::shared_ptr<wal_sync_status>(runtime, &runtime->wal)};
+  auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync, keys, std::move(wal));
   if (!store)
     return store.error();
   auto counters = (*store)->counters();
@@ -62,12 +67,17 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
     return counters.error();
   if (!topics)
     return topics.error();
-  log_info("opened the store", {{"path", cfg.database_path()},
-                                {"events", counters->unique},
-                                {"topics", topics->size()},
-                                {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}});
+  log_fields opened{{"path", cfg.database_path()},
+                    {"events", counters->unique},
+                    {"topics", topics->size()},
+                    {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}};
+  // What a power loss may take: say it where an operator looks after one.
+  if (cfg.sync == sync_mode::normal)
+    opened.emplace_back("sync_interval_ms", cfg.sync_interval_ms);
+  log_info("opened the store", opened);
 
   std::unique_ptr<service> svc{new service(cfg)};
+  svc->runtime_ = std::move(runtime);
   // CAF's own default is at least 4 workers; on a 2-core box the extra ones only spin
   // and steal CPU from the HTTP threads (measured: ~14k vs ~20k single-event req/s).
   auto workers = cfg.actor_threads > 0 ? cfg.actor_threads

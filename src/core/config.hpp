@@ -10,8 +10,10 @@ namespace agg {
 
 /// How hard each group commit pushes data to disk.
 enum class sync_mode {
-  normal, ///< WAL + synchronous=NORMAL: survives a process crash (kill -9).
-  full,   ///< WAL + synchronous=FULL: fsync per group commit, survives power loss.
+  /// WAL + synchronous=NORMAL: survives a process crash (kill -9); the WAL is fsynced every
+  /// sync_interval_ms, so a power loss takes at most the commits since the last fsync began.
+  normal,
+  full, ///< WAL + synchronous=FULL: fsync per group commit, survives power loss.
 };
 
 /// Every option of the service, with its default; the table in core/options.cpp says how
@@ -41,6 +43,7 @@ struct config {
   size_t max_inflight_events = 100000;
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;
+  uint32_t sync_interval_ms = 1000; ///< --sync normal: longest time between two WAL fsyncs.
   bool access_log = false; ///< One log line per answered request.
   bool publish_reactor = true; ///< POST /publish on the event loop (plain HTTP only).
   size_t max_subscribers = 1000;       ///< Open GET /subscribe streams at once.

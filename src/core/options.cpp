@@ -125,7 +125,11 @@ const std::vector<option>& options() {
     number("publish-timeout-ms", &config::publish_timeout_ms, 1, 3600000,
            "how long a publish waits for its commit before a 503"),
     choice("sync", &config::sync, {{"normal", sync_mode::normal}, {"full", sync_mode::full}},
-           "normal (survives kill -9) or full (fsync per commit, survives power loss)"),
+           "full (fsync per group commit: survives power loss) or normal (survives kill -9; "
+           "a power loss takes at most the last --sync-interval-ms of commits)"),
+    number("sync-interval-ms", &config::sync_interval_ms, 1, 3600000,
+           "with --sync normal, the longest time between two fsyncs of the WAL (a thread of "
+           "its own; commits do not wait for it)"),
     on_off("access-log", &config::access_log,
            "on: log one line per request (client, request, status, time)"),
     on_off("publish-reactor", &config::publish_reactor,

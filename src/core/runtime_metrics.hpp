@@ -6,9 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/wal_sync_status.hpp"
+
 namespace agg {
 
-/// What the actors and the bridge count for GET /metrics beyond the /stats counters.
+/// What the actors, the bridge and the store count for GET /metrics beyond the /stats
+/// counters.
 ///
 /// Relaxed atomics, deliberately, in a design that otherwise shares nothing between actors:
 /// each value is written by its owner (an actor, or the bridge's admission) and only read by
@@ -32,6 +35,9 @@ struct runtime_metrics {
 
   // -- admission -------------------------------------------------------------------
   std::atomic<uint64_t> overload_refusals{0}; ///< Publishes refused with 503 overloaded.
+
+  // -- the store's WAL syncer and commits --------------------------------------------
+  wal_sync_status wal;
 
   /// Records one commit of `events` events (commits that only save counters are not counted).
   void observe_commit(size_t events) {

@@ -52,6 +52,23 @@ key_set publish_load::sent() const {
   return out;
 }
 
+std::map<event_key, std::chrono::steady_clock::time_point> publish_load::first_acks() const {
+  std::map<event_key, std::chrono::steady_clock::time_point> out;
+  for (auto& r : records_) {
+    std::lock_guard<std::mutex> lock{r->mutex};
+    size_t begin = 0;
+    for (size_t i = 0; i < r->acked_ends.size(); ++i) {
+      for (size_t k = begin; k < r->acked_ends[i]; ++k) {
+        auto [it, fresh] = out.emplace(r->acked[k], r->acked_at[i]);
+        if (!fresh && r->acked_at[i] < it->second)
+          it->second = r->acked_at[i];
+      }
+      begin = r->acked_ends[i];
+    }
+  }
+  return out;
+}
+
 std::string publish_load::first_unexpected() const {
   std::lock_guard<std::mutex> lock{mutex_};
   return first_unexpected_;
@@ -126,11 +143,13 @@ void publish_load::run(const server_process& server, int thread_index) {
     auto started = std::chrono::steady_clock::now();
     ++sent_requests_;
     auto r = to_reply(cli.Post("/publish", body, "application/json"));
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - started);
+    auto answered = std::chrono::steady_clock::now();
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(answered - started);
     if (r.status == 200) {
       std::lock_guard<std::mutex> lock{record.mutex};
       record.acked.insert(record.acked.end(), keys.begin(), keys.end());
+      record.acked_at.push_back(answered);
+      record.acked_ends.push_back(record.acked.size());
       record.latencies.push_back(took);
       ++acked_requests_;
     } else if (r.status == 503 || r.status == 429) {

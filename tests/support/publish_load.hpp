@@ -6,6 +6,7 @@
 #include <memory>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -53,6 +54,9 @@ public:
 
   key_set acked() const;
   key_set sent() const;
+  /// Each acknowledged key with the moment its first 200 arrived (steady_clock): a power-loss
+  /// test compares it with the cut and the server's last WAL fsync.
+  std::map<event_key, std::chrono::steady_clock::time_point> first_acks() const;
   size_t acked_requests() const { return acked_requests_; }
   /// Answers 503 or 429.
   size_t refused_requests() const { return refused_; }
@@ -88,6 +92,8 @@ private:
   struct thread_record {
     std::mutex mutex;
     std::vector<event_key> sent, acked;
+    std::vector<std::chrono::steady_clock::time_point> acked_at; ///< One per acked request.
+    std::vector<size_t> acked_ends; ///< Where each acked request's keys end in `acked`.
     std::vector<std::chrono::microseconds> latencies;
   };
   std::vector<std::unique_ptr<thread_record>> records_;

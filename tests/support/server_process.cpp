@@ -242,6 +242,13 @@ server_process::~server_process() {
   }
 }
 
+void server_process::set_env(const std::string& name, const std::string& value) {
+  auto& env = options_.env;
+  env.erase(std::remove_if(env.begin(), env.end(), [&](auto& kv) { return kv.first == name; }),
+            env.end());
+  env.emplace_back(name, value);
+}
+
 void server_process::spawn() {
   port_ = pick_free_port();
   {

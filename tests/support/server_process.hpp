@@ -106,6 +106,9 @@ public:
   nlohmann::json stats() const;
   /// Changes the running child's RLIMIT_FSIZE soft limit (RLIM_INFINITY lifts it).
   void set_file_size_limit(rlim_t limit);
+  /// Sets (or replaces) a variable of the child's environment from the next start() on,
+  /// e.g. the power-cut harness's, which name data_dir().
+  void set_env(const std::string& name, const std::string& value);
 
 private:
   enum class outcome { healthy, exited, timed_out };

@@ -42,6 +42,21 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
       << name << " " << type << "\n";
 }
 
+// What a power loss could take right now: commits after the last WAL fsync began.
+void render_wal_sync(std::ostringstream& out, const wal_sync_status& wal) {
+  family(out, "wal_last_fsync_age_seconds", "gauge",
+         "Seconds since the last completed fsync of the WAL began: every commit before it is "
+         "on disk (--sync normal: at most --sync-interval-ms plus one fsync; --sync full: "
+         "since the last commit).",
+         wal.last_fsync_age_seconds(wal_sync_status::clock::now()));
+  family(out, "wal_fsyncs_total", "counter", "fsyncs of the WAL since start.",
+         wal.fsyncs.load(std::memory_order_relaxed));
+  family(out, "wal_unsynced_bytes", "gauge",
+         "WAL bytes written by commits that are not yet known to be on disk (0 under "
+         "--sync full).",
+         wal.unsynced_bytes());
+}
+
 void render_runtime(std::ostringstream& out, const runtime_metrics& rt) {
   auto relaxed = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   header(out, "commit_size_events", "histogram",
@@ -74,6 +89,7 @@ void render_runtime(std::ostringstream& out, const runtime_metrics& rt) {
   family(out, "overload_refusals_total", "counter",
          "Publishes refused with 503 overloaded (--max-inflight-events).",
          relaxed(rt.overload_refusals));
+  render_wal_sync(out, rt.wal);
 }
 
 void render_topics(std::ostringstream& out, const metrics_inputs& in) {

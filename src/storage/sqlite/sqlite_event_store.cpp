@@ -30,7 +30,8 @@ caf::error storage_error(const char* what, const std::exception& ex) {
 } // namespace
 
 caf::expected<std::unique_ptr<event_store>>
-sqlite_event_store::open(const std::string& path, sync_mode sync, key_index_options keys) {
+sqlite_event_store::open(const std::string& path, sync_mode sync, key_index_options keys,
+                         wal_sync_options wal) {
   tune_sqlite_library();
   try {
     auto db = std::make_unique<SQLite::Database>(
@@ -49,7 +50,12 @@ sqlite_event_store::open(const std::string& path, sync_mode sync, key_index_opti
     if (auto err = migrate(*db))
       return err;
     std::unique_ptr<sqlite_event_store> store{new sqlite_event_store(std::move(db), keys)};
-    auto checkpointer = wal_checkpointer::attach(*store->db_, path, {});
+    auto page_size = store->db_->execAndGet("PRAGMA page_size").getInt();
+    auto syncer = wal_syncer::start(path + "-wal", sync, page_size, std::move(wal));
+    if (!syncer)
+      return std::move(syncer.error());
+    store->syncer_ = std::move(*syncer);
+    auto checkpointer = wal_checkpointer::attach(*store->db_, path, {}, store->syncer_.get());
     if (!checkpointer)
       return std::move(checkpointer.error());
     store->checkpointer_ = std::move(*checkpointer);

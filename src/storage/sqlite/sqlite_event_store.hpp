@@ -13,6 +13,7 @@
 #include "storage/event_store.hpp"
 #include "storage/key_index/key_index.hpp"
 #include "storage/sqlite/wal_checkpointer.hpp"
+#include "storage/sqlite/wal_syncer.hpp"
 
 namespace agg {
 
@@ -21,9 +22,11 @@ class sqlite_event_store final : public event_store {
 public:
   /// Opens (creating if needed) the database at `path`; every open, PRAGMA and schema
   /// error is reported here, never later.
-  /// `keys` sizes the dedup index (tests make it small to exercise its runs and merges).
+  /// `keys` sizes the dedup index (tests make it small to exercise its runs and merges);
+  /// `wal` says how often the WAL is fsynced under sync_mode::normal (wal_syncer).
   static caf::expected<std::unique_ptr<event_store>>
-  open(const std::string& path, sync_mode sync, key_index_options keys = {});
+  open(const std::string& path, sync_mode sync, key_index_options keys = {},
+       wal_sync_options wal = {});
 
   caf::expected<std::vector<insert_status>>
   commit(const std::vector<const event*>& events, uint64_t duplicates_total) override;
@@ -74,6 +77,7 @@ private:
   uint64_t duplicates_saved_ = 0;
   std::vector<int64_t> seqs_; // Of the last commit, for the subscription hub.
   std::vector<std::pair<int64_t, uint64_t>> topic_added_; // Topic id, events stored, this commit.
+  std::unique_ptr<wal_syncer> syncer_; // Told of commits by checkpointer_, so outlives it.
   // Last member, so it stops (and closes its connection) before db_ closes.
   std::unique_ptr<wal_checkpointer> checkpointer_;
 };

@@ -8,13 +8,15 @@
 namespace agg {
 
 caf::expected<std::unique_ptr<wal_checkpointer>>
-wal_checkpointer::attach(SQLite::Database& writer, const std::string& path, limits lim) {
+wal_checkpointer::attach(SQLite::Database& writer, const std::string& path, limits lim,
+                         wal_commit_listener* listener) {
   try {
     auto own = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
     // A checkpoint syncs as its own connection's setting says; keep it the writer's.
     auto sync = writer.execAndGet("PRAGMA synchronous").getInt();
     own->exec("PRAGMA synchronous=" + std::to_string(sync));
-    return std::unique_ptr<wal_checkpointer>{new wal_checkpointer(writer, std::move(own), lim)};
+    return std::unique_ptr<wal_checkpointer>{
+      new wal_checkpointer(writer, std::move(own), lim, listener)};
   } catch (const std::exception& ex) {
     return make_error(ec::storage_failure,
                       "cannot open a checkpoint connection to " + path + ": " + ex.what());
@@ -22,8 +24,8 @@ wal_checkpointer::attach(SQLite::Database& writer, const std::string& path, limi
 }
 
 wal_checkpointer::wal_checkpointer(SQLite::Database& writer, std::unique_ptr<SQLite::Database> own,
-                                   limits lim)
-  : writer_(writer), own_(std::move(own)), limits_(lim) {
+                                   limits lim, wal_commit_listener* listener)
+  : writer_(writer), own_(std::move(own)), limits_(lim), listener_(listener) {
   // Replaces SQLite's auto-checkpoint hook (the two are exclusive).
   sqlite3_wal_hook(writer_.getHandle(), &wal_checkpointer::on_commit, this);
   thread_ = std::thread{[this] { run(); }};
@@ -41,6 +43,8 @@ wal_checkpointer::~wal_checkpointer() {
 
 int wal_checkpointer::on_commit(void* ptr, sqlite3* db, const char* schema, int pages) {
   auto* self = static_cast<wal_checkpointer*>(ptr);
+  if (self->listener_)
+    self->listener_->wal_committed(db);
   if (pages >= self->limits_.block_pages) {
     // SQLITE_BUSY here only means the background checkpoint holds the lock right now.
     if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr)

@@ -11,7 +11,18 @@
 #include <SQLiteCpp/Database.h>
 #include <caf/expected.hpp>
 
+struct sqlite3;
+
 namespace agg {
+
+/// Told of every commit on the writer's connection, on the writer's thread (SQLite has one
+/// WAL hook per connection, and the checkpointer holds it).
+class wal_commit_listener {
+public:
+  virtual ~wal_commit_listener() = default;
+  /// `writer` has just committed a transaction to the WAL.
+  virtual void wal_committed(sqlite3* writer) = 0;
+};
 
 /// Copies the WAL back into the database file on a thread of its own. SQLite's
 /// auto-checkpoint runs inside the committing thread, so the writer would stall for every
@@ -32,10 +43,11 @@ public:
     int block_pages = 65536; ///< WAL pages at which the writer checkpoints itself (256 MiB).
   };
 
-  /// Opens a second connection to `path` and hooks into `writer`'s commits. `writer` must
-  /// outlive the checkpointer.
+  /// Opens a second connection to `path` and hooks into `writer`'s commits, telling
+  /// `listener` (if any) of each. `writer` and `listener` must outlive the checkpointer.
   static caf::expected<std::unique_ptr<wal_checkpointer>>
-  attach(SQLite::Database& writer, const std::string& path, limits lim);
+  attach(SQLite::Database& writer, const std::string& path, limits lim,
+         wal_commit_listener* listener = nullptr);
 
   ~wal_checkpointer();
 
@@ -51,7 +63,8 @@ public:
   }
 
 private:
-  wal_checkpointer(SQLite::Database& writer, std::unique_ptr<SQLite::Database> own, limits lim);
+  wal_checkpointer(SQLite::Database& writer, std::unique_ptr<SQLite::Database> own, limits lim,
+                   wal_commit_listener* listener);
 
   // sqlite3_wal_hook's callback: runs on the writer's thread after each commit.
   static int on_commit(void* self, struct sqlite3* db, const char* schema, int pages);
@@ -61,6 +74,7 @@ private:
   SQLite::Database& writer_;
   std::unique_ptr<SQLite::Database> own_;
   limits limits_;
+  wal_commit_listener* listener_;
   std::mutex mtx_;
   std::condition_variable wake_;
   bool wanted_ = false; // Guarded by mtx_.
