@@ -98,5 +98,5 @@ TEST_CASE("a WAL that cannot be opened is an error at start", "[wal_syncer]") {
   auto syncer
     = agg::wal_syncer::start((dir / "missing.db-wal").string(), agg::sync_mode::normal, 4096, {});
   REQUIRE_FALSE(syncer);
-  CHECK(agg::agg_code(syncer.error()) == static_cast<uint8_t>(agg::ec::storage_failure));
+  CHECK(syncer.error() == agg::ec::storage_failure);
 }
