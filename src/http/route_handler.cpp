@@ -31,9 +31,19 @@ bool route_handler::serves_inline(const httplib::Request& req) const {
   return is_publish(req) && req.body.size() <= inline_publish_bytes;
 }
 
+void route_handler::end_of_round() {
+  std::lock_guard<std::mutex> lock{batch_mutex_};
+  if (!batch_.empty())
+    ctx_.bridge->send(batch_);
+}
+
 void route_handler::serve(httplib::Request& req, std::shared_ptr<void> hold, reply_fn reply) {
-  if (is_publish(req))
-    return serve_publish(ctx_, req, std::move(hold), std::move(reply));
+  if (is_publish(req)) {
+    if (!serves_inline(req)) // on a worker: sent at once
+      return serve_publish(ctx_, req, std::move(hold), std::move(reply), nullptr);
+    std::lock_guard<std::mutex> lock{batch_mutex_};
+    return serve_publish(ctx_, req, std::move(hold), std::move(reply), &batch_);
+  }
   router_.dispatch(req, std::move(reply));
 }
 

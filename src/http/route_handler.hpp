@@ -1,5 +1,8 @@
 #pragma once
 
+#include <mutex>
+
+#include "bridge/actor_bridge.hpp"
 #include "http/routes/router.hpp"
 #include "http/routes/routes.hpp"
 #include "http/server/request_handler.hpp"
@@ -16,6 +19,7 @@ public:
   std::optional<httplib::Response> check_head(const httplib::Request& head,
                                               std::shared_ptr<void>& hold) override;
   bool serves_inline(const httplib::Request& req) const override;
+  void end_of_round() override;
   void serve(httplib::Request& req, std::shared_ptr<void> hold, reply_fn reply) override;
   std::optional<std::chrono::milliseconds> answer_timeout(const httplib::Request& req) const override;
   httplib::Response timeout_answer() override;
@@ -27,6 +31,8 @@ public:
 private:
   route_context ctx_;
   router router_;
+  std::mutex batch_mutex_; ///< Loop threads share batch_.
+  publish_batch batch_;    ///< Inline publishes of this round, sent at its end.
 };
 
 } // namespace agg

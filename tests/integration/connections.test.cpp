@@ -143,11 +143,11 @@ TEST_CASE("an open-file limit too small for --max-connections lowers the cap, wi
           "[connections]") {
   agg::test::server_options options;
   options.extra_args = {"--max-connections", "4096"};
-  options.open_file_limit = 512; // two descriptors per connection after 256 reserved: 128
+  options.open_file_limit = 384; // one descriptor per connection after 256 reserved: 128
   server_process server{options};
   server.start();
   auto log = server.log_tail(20000);
-  CHECK(log.find("open file limit 512") != std::string::npos);
+  CHECK(log.find("open file limit 384") != std::string::npos);
   CHECK(log.find("serving at most 128 connections") != std::string::npos);
 
   auto held = idle_keep_alive_connections(server.port(), 128);

@@ -70,7 +70,7 @@ std::optional<httplib::Response> check_publish_head(const route_context& ctx,
 }
 
 void serve_publish(const route_context& ctx, const httplib::Request& req,
-                   std::shared_ptr<void> hold, router::reply_fn reply) {
+                   std::shared_ptr<void> hold, router::reply_fn reply, publish_batch* batch) {
   auto refuse = [&](const request_error& err) { reply(refusal(err)); };
   if (!hold && ctx.bodies) {
     auto lease = std::make_shared<body_budget::lease>(*ctx.bodies);
@@ -96,7 +96,7 @@ void serve_publish(const route_context& ctx, const httplib::Request& req,
     httplib::Response res;
     reply_publish(res, outcome);
     reply(std::move(res));
-  });
+  }, batch);
 }
 
 } // namespace agg

@@ -25,8 +25,10 @@ std::optional<httplib::Response> check_publish_head(const route_context& ctx,
 
 /// POST /publish on a read body: decodes its Content-Encoding (gzip or identity, else 415)
 /// and the events, hands them to the actors and replies once they are committed. Never
-/// blocks; the caller times the request (actor_bridge::publish_timeout()).
+/// blocks; the caller times the request (actor_bridge::publish_timeout()). With a `batch`,
+/// the events wait in it for actor_bridge::send().
 void serve_publish(const route_context& ctx, const httplib::Request& req,
-                   std::shared_ptr<void> hold, router::reply_fn reply);
+                   std::shared_ptr<void> hold, router::reply_fn reply,
+                   publish_batch* batch = nullptr);
 
 } // namespace agg

@@ -314,8 +314,16 @@ void connection<Stream>::dispatch() {
     timer_.cancel();
   auto self = this->shared_from_this();
   auto deliver = [self, id](httplib::Response&& res) { self->reply(std::move(res), id); };
-  if (core_.handler.serves_inline(*req_))
-    return core_.handler.serve(*req_, std::move(hold_), std::move(deliver));
+  if (core_.handler.serves_inline(*req_)) {
+    core_.handler.serve(*req_, std::move(hold_), std::move(deliver));
+    // Posted now, it runs after the completions already queued: the rest of this round.
+    if (!core_.round_end_posted.exchange(true))
+      net::post(*core_.loop, [&core = core_] {
+        core.round_end_posted = false;
+        core.handler.end_of_round();
+      });
+    return;
+  }
   core_.workers.run([self, req = req_, hold = std::move(hold_), deliver]() mutable {
     self->core_.handler.serve(*req, std::move(hold), std::move(deliver));
   });

@@ -30,7 +30,9 @@ constexpr std::chrono::milliseconds accept_retry{50};
 } // namespace
 
 struct http_front::impl {
-  impl(front_settings s, request_handler& h) : core(std::move(s), h) {}
+  impl(front_settings s, request_handler& h) : core(std::move(s), h) {
+    core.loop = &ioc;
+  }
 
   void accept_next() {
     acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -34,6 +35,8 @@ struct front_core {
   worker_pool workers;
   std::optional<boost::asio::ssl::context> tls;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> round_end_posted{false}; ///< An end_of_round() call is queued.
+  boost::asio::io_context* loop = nullptr;   ///< The event loop, for end_of_round().
 
   std::mutex mutex; ///< Guards live.
   std::condition_variable ended; ///< A connection left live.

@@ -31,6 +31,10 @@ public:
   /// True when serve() never blocks for `req`, so the loop thread itself may run it.
   virtual bool serves_inline(const httplib::Request& req) const = 0;
 
+  /// On the loop thread, after the requests it served inline in one round of events: work
+  /// they started may go out together now (one message per actor, not one per request).
+  virtual void end_of_round() {}
+
   /// Answers `req` (head and whole body) through `reply`.
   virtual void serve(httplib::Request& req, std::shared_ptr<void> hold, reply_fn reply) = 0;
 
