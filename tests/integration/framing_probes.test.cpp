@@ -174,7 +174,10 @@ TEST_CASE("ambiguous or invalid framing gets 400 and a close, and never runs the
 TEST_CASE("a request answered before its body is read drains the body or closes, and never "
           "runs it",
           "[integration][front][framing]") {
-  server_process s{{"--publish-token", "secret", "--max-body-bytes", "200000"}};
+  agg::test::server_options options;
+  options.extra_args = {"--max-body-bytes", "200000"};
+  options.env = {{"EVENT_AGGREGATOR_PUBLISH_TOKEN", "secret"}};
+  server_process s{options};
   s.start();
   auto hidden = smuggled("after-401");
   SECTION("a short body is read and dropped: the connection stays in sync") {
@@ -218,7 +221,9 @@ TEST_CASE("a request answered before its body is read drains the body or closes,
 }
 
 TEST_CASE("field values are taken verbatim, never percent-decoded", "[integration][front][framing]") {
-  server_process s{{"--publish-token", "tok%41"}};
+  agg::test::server_options options;
+  options.env = {{"EVENT_AGGREGATOR_PUBLISH_TOKEN", "tok%41"}};
+  server_process s{options};
   s.start();
   auto body = make_event("verbatim", "1").dump();
   SECTION("a token containing %41 matches itself") {
@@ -284,22 +289,21 @@ TEST_CASE("N pipelined requests of mixed routes get N answers, in order",
   s.start();
   raw_socket c{s.port()};
   std::string all = publish_of(make_event("piped", "1").dump()) + "GET /stats HTTP/1.1\r\nHost: t\r\n\r\n"
-                    + healthz + "GET /events?topic=piped HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + healthz + "GET /events?topic=piped&limit=10 HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET /publish HTTP/1.1\r\nHost: t\r\n\r\n" + publish_of("{oops")
-                    + "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n" + "HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"
                     + publish_of(make_event("piped", "2").dump());
   REQUIRE(c.send(all));
   std::vector<int> statuses;
   std::vector<std::string> answers;
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 9; ++i) {
     auto a = c.read_response();
     answers.push_back(a);
     statuses.push_back(response_status(a));
   }
-  CHECK(statuses == std::vector<int>{200, 200, 200, 200, 404, 405, 400, 200, 200, 200});
+  CHECK(statuses == std::vector<int>{200, 200, 200, 200, 404, 405, 400, 200, 200});
   CHECK(response_body(answers[3]).find("\"event_id\":\"1\"") != std::string::npos);
-  CHECK(response_body(answers[8]).empty()); // HEAD: the length of GET's body, no body
   CHECK(agg::test::fetch_events(s, "piped").size() == 2);
 }
 

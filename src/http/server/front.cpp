@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <openssl/ssl.h>
 
+#include "core/log.hpp"
 #include "http/server/front_core.hpp"
 
 namespace agg {
@@ -46,7 +47,14 @@ struct http_front::impl {
         });
         return;
       }
-      bool refuse = core.open() >= core.settings.max_connections;
+      auto open = core.open();
+      bool refuse = open >= core.settings.max_connections;
+      // One WARN per episode of refusals, not one per connection.
+      if (refuse && !refusing_logged)
+        log_warning("connection limit reached (" + std::to_string(open) + " open, --max-connections "
+                    + std::to_string(core.settings.max_connections)
+                    + "): answering new connections 503 too_many_connections");
+      refusing_logged = refuse;
       serve_connection(core, std::move(socket), refuse);
       accept_next();
     });
@@ -58,6 +66,7 @@ struct http_front::impl {
   net::steady_timer retry{ioc};
   std::vector<std::thread> threads;
   std::atomic<size_t> running_threads{0};
+  bool refusing_logged = false; ///< Only touched by the accept handler.
 };
 
 http_front::http_front(front_settings settings, request_handler& handler)
