@@ -29,10 +29,15 @@ done
 # measured hot spot of batch publishing (~25% of the HTTP threads' time at batches of 100).
 # libxxhash-dev: XXH3 hashes dedup keys for the key index (header-only, nothing at run time);
 # its output is fixed by specification, which a hash kept on disk needs.
+# libboost-dev: Boost.Beast and Asio (header-only) are the HTTP front's parser and event loop.
+# haproxy, nginx-light: the proxy tests run the smuggling probes through both (and
+# bench/front_compare.sh's ceiling is nginx's fixed 200), each started by the test from a config in a
+# temp dir on 127.0.0.1 (on systemd machines the packages also start their default services,
+# which the tests do not use: `systemctl disable --now nginx haproxy` if unwanted).
 build_packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
-  libjemalloc-dev libsimdjson-dev libxxhash-dev
+  libjemalloc-dev libsimdjson-dev libxxhash-dev libboost-dev
   libssl-dev zlib1g-dev libbrotli-dev
 )
 # Development adds the tools of the integration tests, benchmarks and fuzzing; none of them
@@ -48,6 +53,7 @@ dev_packages=(
   clang libclang-rt-14-dev openssl
   prometheus
   chromium
+  haproxy nginx-light
 )
 # Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
 # statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1; libsimdjson14

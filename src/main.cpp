@@ -18,8 +18,7 @@ namespace {
 // the log, the epoll/eventfd CAF keeps, and headroom.
 constexpr rlim_t reserved_descriptors = 256;
 
-// Each open connection holds two descriptors (its socket and the connection pool's watch copy,
-// see http/connection_pool.cpp). Raises the soft RLIMIT_NOFILE to the hard limit (many systems
+// Each open connection holds one descriptor, its socket (see http/server/connection.cpp). Raises the soft RLIMIT_NOFILE to the hard limit (many systems
 // start at a soft 1024, which --max-connections 4096 would hit); if even the hard limit is too
 // low, lowers the connection cap to fit and says so, rather than failing accept() later.
 void fit_open_file_limit(agg::config& cfg) {
@@ -32,9 +31,9 @@ void fit_open_file_limit(agg::config& cfg) {
       lim = raised;
   }
   agg::log_info("open file limit " + std::to_string(lim.rlim_cur));
-  rlim_t needed = 2 * static_cast<rlim_t>(cfg.max_connections) + reserved_descriptors;
+  rlim_t needed = static_cast<rlim_t>(cfg.max_connections) + reserved_descriptors;
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
-    rlim_t fits = lim.rlim_cur > reserved_descriptors + 2 ? (lim.rlim_cur - reserved_descriptors) / 2 : 1;
+    rlim_t fits = lim.rlim_cur > reserved_descriptors + 1 ? lim.rlim_cur - reserved_descriptors : 1;
     agg::log_warning("the open file limit " + std::to_string(lim.rlim_cur) + " is below the "
                      + std::to_string(needed) + " that --max-connections "
                      + std::to_string(cfg.max_connections) + " needs; serving at most "

@@ -26,6 +26,7 @@ struct config {
   size_t http_threads = 64;     ///< Warm HTTP threads; more start per connection.
   size_t max_connections = 4096; ///< Open connections served; past it, 503 too_many_connections.
   uint32_t header_timeout_ms = 10000; ///< Longest time to send a request's headers.
+  uint32_t idle_timeout_ms = 75000;   ///< A keep-alive connection idle this long is closed.
   size_t actor_threads = 0; ///< 0: one per hardware thread.
   /// CAF's scheduler: false = work stealing (idle workers poll), true = work sharing
   /// (idle workers sleep until a message arrives).

@@ -99,6 +99,9 @@ const std::vector<option>& options() {
            "open connections served at once; past it, new ones get 503 too_many_connections"),
     number("header-timeout-ms", &config::header_timeout_ms, 100, 3600000,
            "time a client has to send a request's headers (slow clients are closed)"),
+    number("idle-timeout-ms", &config::idle_timeout_ms, 100, 3600000,
+           "time a keep-alive connection may stay idle between requests (nginx's 75 s; "
+           "SIGTERM closes idle connections at once)"),
     number("actor-threads", &config::actor_threads, 0, 256,
            "actor scheduler threads, 0 = one per core"),
     choice("actor-scheduler", &config::actor_sharing, {{"stealing", false}, {"sharing", true}},

@@ -1,23 +1,19 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <caf/expected.hpp>
 
 #include "core/config.hpp"
 #include "http/routes/routes.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace agg {
 
-/// The cpp-httplib server (an SSLServer when `config::tls_cert` is set), tuned, on its own
-/// listening thread.
+class http_front;
+class route_handler;
+
+/// The HTTP server: the front (every connection, plain or TLS) serving the routes.
 class http_server {
 public:
   http_server(const config& cfg, const route_context& routes);
@@ -27,19 +23,18 @@ public:
   /// TLS certificate or key that cannot be loaded).
   caf::expected<uint16_t> start(const std::string& host, uint16_t port);
 
-  /// Stops accepting, finishes in-flight requests and joins every HTTP thread.
+  /// Stops accepting, closes idle connections, finishes the requests in progress and joins
+  /// every HTTP thread.
   void stop();
 
-  /// False once the listening thread has ended, for whatever reason.
+  /// False once the front has stopped, for whatever reason.
   bool running() const;
 
 private:
-  std::unique_ptr<httplib::Server> svr_;
+  std::unique_ptr<route_handler> handler_;
+  std::unique_ptr<http_front> front_;
   std::string tls_cert_; ///< Empty: plain HTTP.
   std::string tls_key_;
-  std::thread thread_;
-  int listen_fd_ = -1;
-  std::atomic<bool> listen_ended_{false};
 };
 
 } // namespace agg

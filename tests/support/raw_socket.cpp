@@ -115,6 +115,10 @@ bool raw_socket::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
+void raw_socket::shutdown_send() {
+  ::shutdown(fd_, SHUT_WR);
+}
+
 bool raw_socket::open() {
   char byte;
   auto n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);

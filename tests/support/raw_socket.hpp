@@ -28,6 +28,8 @@ public:
   /// Waits up to `timeout` for the server to end the connection (end of file or reset),
   /// discarding anything it sends first; true when it did.
   bool wait_closed(std::chrono::milliseconds timeout);
+  /// Ends the sending side (a half-close): the server reads an end of file after the bytes sent.
+  void shutdown_send();
   /// True while the server has not ended the connection (checked without blocking).
   bool open();
 

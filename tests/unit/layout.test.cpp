@@ -22,7 +22,7 @@ const fs::path src_root = fs::path{AGG_SOURCE_DIR} / "src";
 const std::map<std::string, int> layer_rank = {
   {"core", 0},          {"codec", 1},        {"storage", 2},      {"storage/key_index", 3},
   {"storage/sqlite", 4}, {"actors", 5},      {"bridge", 6},       {"http/server", 7},
-  {"http/routes", 7},   {"http/reactor", 8}, {"http", 9},         {"", 10},
+  {"http/routes", 7},   {"http", 9},         {"", 10},
 };
 
 // The folder of a path relative to src/, e.g. "http/routes" for "http/routes/reply.hpp".
@@ -126,6 +126,35 @@ TEST_CASE("the codec and what it includes need no CAF", "[layout]") {
     for (auto& lib : by_path[rel]->libraries) {
       INFO(rel << " includes <" << lib << ">");
       CHECK(!starts_with(lib, "caf/"));
+    }
+  }
+}
+
+TEST_CASE("the transport includes no route, actor, bridge or JSON header, and routes touch no "
+          "socket",
+          "[layout]") {
+  for (auto& f : scan_sources()) {
+    auto folder = folder_of(f.rel);
+    if (folder == "http/server") {
+      for (auto& inc : f.project) {
+        INFO(f.rel << " includes " << inc);
+        CHECK((starts_with(inc, "http/server/") || starts_with(inc, "core/")));
+      }
+      for (auto& lib : f.libraries) {
+        INFO(f.rel << " includes <" << lib << ">");
+        CHECK_FALSE(starts_with(lib, "nlohmann/"));
+        CHECK_FALSE(starts_with(lib, "simdjson"));
+        CHECK_FALSE(starts_with(lib, "caf/"));
+      }
+    }
+    if (folder == "http/routes") {
+      for (auto& lib : f.libraries) {
+        INFO(f.rel << " includes <" << lib << ">");
+        CHECK_FALSE(starts_with(lib, "sys/socket"));
+        CHECK_FALSE(starts_with(lib, "boost/asio"));
+        CHECK_FALSE(starts_with(lib, "boost/beast"));
+        CHECK_FALSE(starts_with(lib, "netinet/"));
+      }
     }
   }
 }

@@ -67,20 +67,18 @@ void handle_topics(const route_context& ctx, const httplib::Request& req,
 
 } // namespace
 
-void register_dashboard_routes(httplib::Server& svr, const route_context& ctx) {
-  svr.Get(route_pattern("/", "GET"), [](const httplib::Request&, httplib::Response& res) {
+void register_dashboard_routes(router& r, const route_context& ctx) {
+  r.add("GET", "/", [](const httplib::Request&, httplib::Response& res) {
     auto page = dashboard_page();
     res.set_header("Content-Security-Policy", dashboard_csp);
     res.set_header("Cache-Control", "no-cache");
     res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
   });
-  svr.Get(route_pattern("/stats/history", "GET"),
-          [ctx](const httplib::Request& req, httplib::Response& res) {
+  r.add("GET", "/stats/history", [ctx](const httplib::Request& req, httplib::Response& res) {
             if (authorize(ctx, access_need::read, req, res))
               handle_history(ctx, res);
           });
-  svr.Get(route_pattern("/topics", "GET"),
-          [ctx](const httplib::Request& req, httplib::Response& res) {
+  r.add("GET", "/topics", [ctx](const httplib::Request& req, httplib::Response& res) {
             if (authorize(ctx, access_need::read, req, res))
               handle_topics(ctx, req, res);
           });

@@ -20,11 +20,6 @@ namespace agg {
 
 namespace {
 
-// When this thread began routing the request it is answering: httplib routes a request and
-// calls the logger on the same pool thread, and a Request has no timestamp of its own. Reset
-// after each line, so a request refused before routing shows "-", not a stale time.
-thread_local std::optional<std::chrono::steady_clock::time_point> request_started;
-
 void handle_metrics(const route_context& ctx, httplib::Response& res) {
   if (!ctx.metrics)
     return reply_error(res, {404, "not_found", "this server keeps no metrics"});
@@ -50,29 +45,24 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
 
 } // namespace
 
-void register_ops_routes(httplib::Server& svr, const route_context& ctx) {
+void register_ops_routes(router& r, const route_context& ctx) {
   // It says the process serves HTTP; it touches neither SQLite nor the actors.
-  svr.Get(route_pattern("/healthz", "GET"), [](const httplib::Request&, httplib::Response& res) {
+  r.add("GET", "/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", json_type);
   });
-  svr.Get(route_pattern("/readyz", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+  r.add("GET", "/readyz", [ctx](const httplib::Request&, httplib::Response& res) {
     auto reason = not_ready_reason(ctx);
     res.status = reason ? 503 : 200;
     res.set_content(encode_readiness(reason), json_type);
   });
-  svr.Get(route_pattern("/metrics", "GET"), [ctx](const httplib::Request&, httplib::Response& res) {
+  r.add("GET", "/metrics", [ctx](const httplib::Request&, httplib::Response& res) {
     handle_metrics(ctx, res);
   });
-  svr.Get(route_pattern("/openapi.json", "GET"),
-          [](const httplib::Request&, httplib::Response& res) {
+  r.add("GET", "/openapi.json", [](const httplib::Request&, httplib::Response& res) {
             auto doc = openapi_document();
             res.set_content(doc.data(), doc.size(), json_type);
           });
-  register_dashboard_routes(svr, ctx);
-}
-
-void note_request_started() {
-  request_started = std::chrono::steady_clock::now();
+  register_dashboard_routes(r, ctx);
 }
 
 void note_answer(http_metrics* metrics, bool access, const httplib::Request& req,
@@ -93,15 +83,6 @@ void note_answer(http_metrics* metrics, bool access, const httplib::Request& req
     return log_info("access", fields);
   }
   log_info(access_line(req.remote_addr, req.method, req.target, res.status, took));
-}
-
-httplib::Logger request_logger(const route_context& ctx) {
-  return [metrics = ctx.metrics, access = ctx.access_log](const httplib::Request& req,
-                                                          const httplib::Response& res) {
-    auto started = request_started;
-    request_started.reset();
-    note_answer(metrics, access, req, res, started);
-  };
 }
 
 } // namespace agg

@@ -10,11 +10,11 @@
 #include <httplib.h>
 
 #include "core/errors.hpp"
-#include "http/routes/body_budget.hpp"
 #include "core/log.hpp"
 #include "http/routes/error_mapping.hpp"
 #include "codec/json_codec.hpp"
 #include "http/routes/ops_routes.hpp"
+#include "http/routes/publish_route.hpp"
 #include "http/routes/reply.hpp"
 #include "http/routes/subscribe_route.hpp"
 #include "storage/sqlite/event_reader.hpp"
@@ -60,76 +60,6 @@ void refuse(auth_verdict verdict, const httplib::Request& req, httplib::Response
   }
   reply_error(res, {403, "forbidden", "the bearer token does not grant access to " + req.method
                                         + " " + req.path});
-}
-
-void handle_publish(const route_context& ctx, const httplib::Request& req,
-                    httplib::Response& res, const httplib::ContentReader& read) {
-  if (auto verdict = verdict_of(ctx, access_need::publish, req);
-      verdict != auth_verdict::allowed) {
-    // Read (and drop) the body anyway, within the size limit, so that the next request on
-    // this keep-alive connection starts where the client thinks it does. Answer after the
-    // read, which may set a status of its own.
-    size_t seen = 0;
-    read([&](const char*, size_t size) { return (seen += size) <= ctx.max_body_bytes; });
-    return refuse(verdict, req, res);
-  }
-  // Reading the body ourselves keeps httplib from treating it as a form: for the
-  // x-www-form-urlencoded type that `curl -d` sends, it would refuse bodies over 8 KB.
-  std::string body;
-  // The body draws on the budget of all bodies in memory (--max-body-memory) until decoded;
-  // a declared length is taken up front, a chunked body as it arrives.
-  body_budget::lease held{*ctx.bodies};
-  size_t held_bytes = 0;
-  bool over_budget = false;
-  if (auto length = req.get_header_value<uint64_t>("Content-Length"); length <= ctx.max_body_bytes) {
-    if (held.grow(length)) {
-      held_bytes = length;
-      body.reserve(length);
-    } else {
-      over_budget = true;
-    }
-  }
-  bool too_large = false;
-  bool complete = !over_budget && read([&](const char* data, size_t size) {
-    // httplib checks Content-Length against the limit, but not chunked bodies.
-    if (body.size() + size > ctx.max_body_bytes) {
-      too_large = true;
-      return false;
-    }
-    if (body.size() + size > held_bytes) {
-      auto more = body.size() + size - held_bytes;
-      if (!held.grow(more)) {
-        over_budget = true;
-        return false;
-      }
-      held_bytes += more;
-    }
-    body.append(data, size);
-    return true;
-  });
-  if (over_budget) {
-    // The rest of the body is not read, so the connection cannot carry another request.
-    res.set_header("Connection", "close");
-    return reply_error(res, {503, "overloaded", "request bodies being read already hold "
-                                                  + std::to_string(ctx.bodies->in_use())
-                                                  + " bytes of memory (--max-body-memory "
-                                                  + std::to_string(ctx.bodies->limit())
-                                                  + "); retry later"});
-  }
-  if (!complete) {
-    if (too_large || res.status == 413)
-      return reply_error(res, {413, "body_too_large", "the body is larger than "
-                                                        + std::to_string(ctx.max_body_bytes)
-                                                        + " bytes (--max-body-bytes)"});
-    return reply_error(res, {400, "invalid_body", "the body could not be read completely"});
-  }
-  auto decoded = decode_publish(body, ctx.limits);
-  // The events are copies: give the body's memory back before waiting for the commit.
-  std::string{}.swap(body);
-  held.release();
-  if (!decoded.ok())
-    return reply_error(res, decoded.error);
-  reply_publish(res, ctx.bridge->publish(std::move(decoded.events)));
 }
 
 // Streams every event of the topic as one JSON array, a page at a time.
@@ -219,32 +149,6 @@ void handle_stats(const route_context& ctx, httplib::Response& res) {
   res.set_content(encode_stats(*stats), json_type);
 }
 
-// The httplib pattern (a regular expression) that matches exactly `path`.
-std::string pattern_of(const char* path) {
-  std::string pattern;
-  for (const char* c = path; *c; ++c)
-    pattern += *c == '.' ? std::string{"\\."} : std::string(1, *c);
-  return pattern;
-}
-
-// Answers 405 for `method` on `path`, naming the methods it does take.
-void refuse_method(httplib::Server& svr, const char* route, const char* allow, bool get_allowed) {
-  auto path = pattern_of(route);
-  auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Allow", allow);
-    reply_error(res, {405, "method_not_allowed",
-                      req.method + " is not allowed on " + req.path + "; use " + allow});
-  };
-  if (!get_allowed)
-    svr.Get(path, refuse);
-  else
-    svr.Post(path, refuse);
-  svr.Put(path, refuse);
-  svr.Patch(path, refuse);
-  svr.Delete(path, refuse);
-  svr.Options(path, refuse);
-}
-
 } // namespace
 
 bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
@@ -253,16 +157,6 @@ bool authorize(const route_context& ctx, access_need need, const httplib::Reques
   if (verdict != auth_verdict::allowed)
     refuse(verdict, req, res);
   return verdict == auth_verdict::allowed;
-}
-
-std::string route_pattern(const char* path, const char* method) {
-  for (auto& route : route_table())
-    if (std::string_view{route.path} == path && std::string_view{route.method} == method)
-      return pattern_of(path);
-  // A route registered without being listed would be missing from the OpenAPI document
-  // and its tests, so it stops start-up.
-  throw std::logic_error(std::string{"route "} + method + " " + path
-                         + " is not in route_table() (src/http/routes/routes.cpp)");
 }
 
 const std::vector<route_spec>& route_table() {
@@ -274,65 +168,22 @@ const std::vector<route_spec>& route_table() {
   return table;
 }
 
-void register_routes(httplib::Server& svr, const route_context& ctx) {
-  svr.Post(route_pattern("/publish", "POST"), [ctx](const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& read) {
-    // Observed on every way out, an exception included.
-    struct timer {
-      http_metrics* metrics;
-      std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-      ~timer() {
-        if (metrics)
-          metrics->observe_publish(std::chrono::steady_clock::now() - started);
-      }
-    } time_it{ctx.metrics};
-    handle_publish(ctx, req, res, read);
+void register_routes(router& r, const route_context& ctx) {
+  r.add_async("POST", "/publish", [ctx](const httplib::Request& req, router::reply_fn reply) {
+    serve_publish(ctx, req, nullptr, std::move(reply));
   });
-  svr.Get(route_pattern("/events", "GET"), [ctx](const httplib::Request& req, httplib::Response& res) {
+  r.add("GET", "/events", [ctx](const httplib::Request& req, httplib::Response& res) {
     handle_events(ctx, req, res);
   });
-  svr.Get(route_pattern("/stats", "GET"), [ctx](const httplib::Request& req, httplib::Response& res) {
+  r.add("GET", "/stats", [ctx](const httplib::Request& req, httplib::Response& res) {
     if (authorize(ctx, access_need::read, req, res))
       handle_stats(ctx, res);
   });
-  svr.Get(route_pattern("/subscribe", "GET"), [ctx](const httplib::Request& req,
-                                                     httplib::Response& res) {
+  r.add("GET", "/subscribe", [ctx](const httplib::Request& req, httplib::Response& res) {
     if (authorize(ctx, access_need::read, req, res))
       handle_subscribe(ctx, req, res);
   });
-  register_ops_routes(svr, ctx);
-  for (auto& route : route_table()) {
-    bool get = std::string_view{route.method} == "GET";
-    refuse_method(svr, route.path, get ? "GET, HEAD" : route.method, get);
-  }
-  auto limit = ctx.max_body_bytes;
-  // Runs for every status >= 400; only fills in bodies the handlers did not write.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse(
-    [limit](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty())
-        return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 404)
-        reply_error(res, {404, "not_found", "no route for " + req.method + " " + req.path});
-      else if (res.status == 413)
-        reply_error(res, {413, "body_too_large", "the body is larger than "
-                                                   + std::to_string(limit)
-                                                   + " bytes (--max-body-bytes)"});
-      else
-        reply_error(res, {res.status, "bad_request", "the request could not be read as HTTP"});
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                               std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& ex) {
-      what = ex.what();
-    } catch (...) {
-    }
-    log_error("internal error on " + req.method + " " + req.path + ": " + what);
-    reply_error(res, {500, "internal_error", "the server failed on this request; see its log"});
-  });
+  register_ops_routes(r, ctx);
 }
 
 } // namespace agg

@@ -13,7 +13,6 @@
 #include "http/routes/sse_stream.hpp"
 
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 } // namespace httplib
@@ -21,6 +20,7 @@ struct Response;
 namespace agg {
 
 class body_budget;
+class router;
 
 /// What the handlers need; they keep no state of their own.
 struct route_context {
@@ -46,20 +46,16 @@ struct route_spec {
   const char* method;
 };
 
-/// Every route the server serves, in one list: register_routes only registers these
-/// (anything else would stop start-up) and answers 405 for their other methods, and the
-/// tests check docs/openapi.json and the metrics' route labels against it.
+/// Every route the server serves, in one list: the router only takes these (anything else
+/// would stop start-up) and answers 405 for their other methods, and the tests check
+/// docs/openapi.json and the metrics' route labels against it.
 const std::vector<route_spec>& route_table();
-
-/// httplib's pattern (a regex, '.' escaped) for `path`; throws std::logic_error unless
-/// route_table() lists `path` with `method`, so every registration goes through the table.
-std::string route_pattern(const char* path, const char* method);
 
 /// Answers 401/403 and returns false unless the request may have `need`.
 bool authorize(const route_context& ctx, access_need need, const httplib::Request& req,
                httplib::Response& res);
 
-/// Installs every route, the 404/405/413 answers and the exception handler on `svr`.
-void register_routes(httplib::Server& svr, const route_context& ctx);
+/// Adds every route to `r`.
+void register_routes(router& r, const route_context& ctx);
 
 } // namespace agg
