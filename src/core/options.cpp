@@ -136,8 +136,8 @@ const std::vector<option>& options() {
     on_off("access-log", &config::access_log,
            "on: log one line per request (client, request, status, time)"),
     on_off("publish-reactor", &config::publish_reactor,
-           "on: plain-HTTP POST /publish requests are read and answered by an event loop "
-           "instead of a thread per connection; off: every request on a connection thread"),
+           "no effect: the HTTP front serves every connection on one event loop (accepted so "
+           "that existing configurations still start)"),
     number("max-subscribers", &config::max_subscribers, 1, 1000000,
            "open GET /subscribe streams at once (each holds a connection and its thread)"),
     number("subscriber-buffer", &config::subscriber_buffer, 1, 10000000,
