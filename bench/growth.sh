@@ -6,7 +6,9 @@
 #     size: a second store, grown beside the server's by storage_ceiling itself, then measured
 #     with 10,000 UUID rows per transaction (CEILING_ROWS more rows),
 #   - publish throughput with batches of 100 UUID v4 events at 64 connections (wrk -t1),
-#     with p50/p99 and the server's peak RSS (VmHWM) under that load.
+#     with p50/p99 and the server's peak RSS (VmHWM) under that load, and the dedup key
+#     index's memory (event_aggregator_key_index_memory_bytes) after it,
+#   - the same with 10% duplicates (DUP_RATIO; 0 skips it), right after, on the same server.
 #
 #   bash bench/growth.sh                    # TARGET=20000000: about 10 GB of disk, ~15 min or more
 #   TARGET=1000000 bash bench/growth.sh     # quick check that it works
@@ -18,6 +20,7 @@
 #   CEILING_ROWS   rows storage_ceiling measures at each checkpoint (default 200000; 0 skips the
 #                  classic store, which saves its fill: about 5 min at 20M)
 #   FILL_BATCH     events per request while filling (default 1000, UUID ids, 8 connections)
+#   DUP_RATIO      duplicates in the second measured cell (default 0.1; 0 skips that cell)
 #   STORE_DIR      keep the store there instead of a temporary directory (reused if it exists)
 #   OUT_DIR        where growth.dat and growth.md go (default bench/results)
 #   BUILD_DIR, SKIP_BUILD=1, SERVER_ARGS, PLOT=0 as in bench/run.sh
@@ -37,6 +40,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CEILING_ROWS=${CEILING_ROWS:-200000}
 FILL_BATCH=${FILL_BATCH:-1000}
+DUP_RATIO=${DUP_RATIO:-0.1}
 OUT_DIR=${OUT_DIR:-$BENCH_DIR/results}
 
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
@@ -59,12 +63,12 @@ build
 
 DAT=$OUT_DIR/growth.dat
 MD=$OUT_DIR/growth.md
-echo "# stored_before events_per_s p50_ms p99_ms vmhwm_mib restart_s rss_after_restart_mib db_mib ceiling_uuid_10000_rows_per_s fill_events_per_s  (batch 100, UUID v4, 64 connections)" >"$DAT"
+echo "# stored_before events_per_s p50_ms p99_ms vmhwm_mib restart_s rss_after_restart_mib db_mib ceiling_uuid_10000_rows_per_s fill_events_per_s key_index_mib dup_events_per_s  (batch 100, UUID v4, 64 connections)" >"$DAT"
 {
   echo "Store growth: batches of 100 UUID v4 events, 64 connections, wrk -t1, ${DURATION} s per point after ${WARMUP} s warm-up; TARGET=$TARGET."
   echo
-  echo "| events stored | events/s | p50 ms | p99 ms | server peak RSS MiB | restart to /healthz s | RSS after restart MiB | store size MiB | classic-layout SQLite ceiling rows/s (10,000 UUID rows/tx, same size) | fill events/s before this point |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| events stored | events/s | p50 ms | p99 ms | server peak RSS MiB | key index MiB | events/s with $(awk -v r="$DUP_RATIO" 'BEGIN { print r * 100 }')% duplicates | restart to /healthz s | RSS after restart MiB | store size MiB | classic-layout SQLite ceiling rows/s (10,000 UUID rows/tx, same size) | fill events/s before this point |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$MD"
 
 store_mib() { du -sm "$STORE" | awk '{ print $1 }'; }
@@ -96,12 +100,21 @@ for cp in $CHECKPOINTS; do
   run_wrk "$WORK/warmup" 64 "$WARMUP" "$url" BATCH=100 IDS=uuid
   wait_idle "$url"
   run_wrk "$WORK/wrk" 64 "$DURATION" "$url" BATCH=100 IDS=uuid
-  hwm=$(($(proc_status_kb "$SERVER_PID" VmHWM) / 1024))
-  stop_server
   eps=$(kv "$WRK_LINE" events_per_s)
   p50=$(kv "$WRK_LINE" p50_ms)
   p99=$(kv "$WRK_LINE" p99_ms)
   errors=$(($(kv "$WRK_LINE" errors) + $(kv "$WRK_LINE" non2xx)))
+  index_mib=$(curl -sf --max-time 5 "$url/metrics" \
+    | awk '$1 == "event_aggregator_key_index_memory_bytes" { printf "%.1f", $2 / 1048576 }')
+  dup_eps="-"
+  if awk -v r="$DUP_RATIO" 'BEGIN { exit !(r > 0) }'; then
+    wait_idle "$url"
+    run_wrk "$WORK/dup" 64 "$DURATION" "$url" BATCH=100 IDS=uuid DUP_RATIO="$DUP_RATIO"
+    dup_eps=$(kv "$WRK_LINE" events_per_s)
+    errors=$((errors + $(kv "$WRK_LINE" errors) + $(kv "$WRK_LINE" non2xx)))
+  fi
+  hwm=$(($(proc_status_kb "$SERVER_PID" VmHWM) / 1024))
+  stop_server
   # 4. The classic layout's SQLite ceiling at this size (server stopped): grow the classic
   # store to the server's count, then measure CEILING_ROWS more.
   ceil="-"
@@ -121,9 +134,9 @@ for cp in $CHECKPOINTS; do
   fi
 
   ((errors == 0)) || log "warning: $errors errors at $stored events"
-  log "at $(human "$stored") events: $(human "$eps") events/s, p99 $p99 ms, peak RSS $hwm MiB, wrk CPU $WRK_CPU_S s"
-  echo "$stored $eps $p50 $p99 $hwm $restart_s $rss_restart $db ${ceil/-/0} ${fill_eps/-/0}" >>"$DAT"
-  echo "| $(human "$stored") | $(human "$eps") | $p50 | $p99 | $hwm | $restart_s | $rss_restart | $db | $(human_or_dash "$ceil") | $(human_or_dash "$fill_eps") |" >>"$MD"
+  log "at $(human "$stored") events: $(human "$eps") events/s ($(human_or_dash "$dup_eps") with duplicates), p99 $p99 ms, peak RSS $hwm MiB, key index $index_mib MiB"
+  echo "$stored $eps $p50 $p99 $hwm $restart_s $rss_restart $db ${ceil/-/0} ${fill_eps/-/0} ${index_mib:-0} ${dup_eps/-/0}" >>"$DAT"
+  echo "| $(human "$stored") | $(human "$eps") | $p50 | $p99 | $hwm | ${index_mib:--} | $(human_or_dash "$dup_eps") | $restart_s | $rss_restart | $db | $(human_or_dash "$ceil") | $(human_or_dash "$fill_eps") |" >>"$MD"
 done
 
 cat "$MD"

@@ -72,5 +72,7 @@ if (have(f)) {
   set y2tics
   plot f using ($1 / 1e6):2 with linespoints lw 2 pt 7 title "service events/s (batch 100, UUID)", \
        f using ($1 / 1e6):($9 > 0 ? $9 : NaN) with linespoints lw 1 pt 6 dt 2 title "SQLite, classic B-tree key index, 10,000 UUID rows/tx, same size", \
-       f using ($1 / 1e6):5 axes x1y2 with linespoints lw 1 pt 5 dt 2 title "peak RSS under load, MiB (right axis)"
+       f using ($1 / 1e6):($12 > 0 ? $12 : NaN) with linespoints lw 1 pt 9 title "service events/s, 10% duplicates", \
+       f using ($1 / 1e6):5 axes x1y2 with linespoints lw 1 pt 5 dt 2 title "peak RSS under load, MiB (right axis)", \
+       f using ($1 / 1e6):($11 > 0 ? $11 : NaN) axes x1y2 with linespoints lw 1 pt 4 dt 3 title "dedup key index memory, MiB (right axis)"
 }

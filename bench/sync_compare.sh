@@ -29,7 +29,7 @@ locked() {
 for ((i = 1; i <= REPEATS; i++)); do
   for mode in normal full; do
     log "run $i of $REPEATS, --sync $mode"
-    SKIP_BUILD=1 PLOT=0 OUT_DIR="$OUT_DIR/$mode-$i" SERVER_ARGS="--sync $mode ${SERVER_ARGS:-}" \
+    SKIP_BUILD=1 PLOT=0 REPEATS=1 OUT_DIR="$OUT_DIR/$mode-$i" SERVER_ARGS="--sync $mode ${SERVER_ARGS:-}" \
       CEILING_ARGS="--sync $mode" \
       locked bash "$BENCH_DIR/run.sh" >"$OUT_DIR/$mode-$i.log" 2>&1 \
       || { tail -n 30 "$OUT_DIR/$mode-$i.log" >&2; die "run.sh failed"; }

@@ -53,6 +53,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
                       "cannot create data dir " + cfg.data_dir + ": " + fs_err.message());
   key_index_options keys;
   keys.run_entries = cfg.key_index_run_keys;
+  keys.memory_bytes = cfg.key_index_memory;
   // Made before the service, so that the store publishes its WAL's state into it from the
   // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
   auto runtime = std::make_shared<runtime_metrics>();

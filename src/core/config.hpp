@@ -41,6 +41,7 @@ struct config {
   size_t max_page = 10000;
   size_t commit_max_events = 20000;
   size_t key_index_run_keys = 262144; ///< New dedup keys in memory before they become a run.
+  size_t key_index_memory = size_t{128} << 20; ///< All the dedup key index holds in memory.
   size_t max_inflight_events = 100000;
   uint32_t publish_timeout_ms = 10000;
   sync_mode sync = sync_mode::normal;

@@ -122,6 +122,9 @@ const std::vector<option>& options() {
     number("key-index-run-keys", &config::key_index_run_keys, 16, 16777216,
            "new dedup keys kept in memory (32 bytes each) before they are written as a sorted "
            "run of the key index"),
+    number("key-index-memory", &config::key_index_memory, 65536, size_t{1} << 40,
+           "bytes the dedup key index may hold in memory: its newest keys, block fences and "
+           "Bloom filters (folded to fit); past what it covers well, lookups read more blocks"),
     number("max-inflight-events", &config::max_inflight_events, 1, 100000000,
            "events accepted but not yet committed, all requests together; past it, publishes "
            "get 503 overloaded"),

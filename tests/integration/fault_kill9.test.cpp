@@ -41,8 +41,9 @@ TEST_CASE("kill -9 at random moments under concurrent load: every acknowledged e
   INFO("AGG_CHAOS_SEED=" << seed << " reproduces the kill moments and the load");
   std::mt19937_64 rng{seed};
   // Small key-index runs, so that the kills also land while a run is written or merged (at
-  // the default, a run is written per 262,144 new keys, more than a round stores).
-  server_process server{{"--key-index-run-keys", "64"}};
+  // the default, a run is written per 262,144 new keys, more than a round stores), and the
+  // smallest memory budget, so that filters are folded and saved between kills too.
+  server_process server{{"--key-index-run-keys", "64", "--key-index-memory", "65536"}};
   server.start();
   key_set acked, sent;
   for (int round = 0; round < rounds; ++round) {

@@ -24,7 +24,7 @@ struct run_db {
   // Writes a run of `entries` (sorted here) and returns a cursor on it.
   agg::run_cursor write(int64_t id, std::vector<agg::key_entry> entries) {
     std::sort(entries.begin(), entries.end());
-    agg::run_builder builder{store, id, 0, entries.size(), 16};
+    agg::run_builder builder{store, id, 0, entries.size(), 16, 65536};
     for (auto& e : entries)
       builder.add(e);
     auto run = builder.finish();
@@ -46,7 +46,7 @@ TEST_CASE("runs merge into one sorted run, a slice at a time", "[key_index]") {
   all.insert(all.end(), b.begin(), b.end());
   std::sort(all.begin(), all.end());
   std::vector<agg::run_cursor> inputs{t.write(1, a), t.write(2, b)};
-  agg::run_builder out{t.store, 3, 1, all.size(), 16};
+  agg::run_builder out{t.store, 3, 1, all.size(), 16, 65536};
   size_t moved = 0, calls = 0;
   bool exhausted = false;
   while (!exhausted) {

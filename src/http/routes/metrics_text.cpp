@@ -83,8 +83,8 @@ void render_runtime(std::ostringstream& out, const runtime_metrics& rt) {
          "Sorted runs of the dedup key index on disk (merged four at a time).",
          relaxed(rt.key_index_runs));
   family(out, "key_index_memory_bytes", "gauge",
-         "Memory of the dedup key index: Bloom filters (2 bytes per stored event), block "
-         "fences, and the newest keys not yet in a run.",
+         "Memory of the dedup key index: the newest keys not yet in a run, block fences, "
+         "and Bloom filters folded to fit --key-index-memory.",
          relaxed(rt.key_index_memory_bytes));
   family(out, "overload_refusals_total", "counter",
          "Publishes refused with 503 overloaded (--max-inflight-events).",

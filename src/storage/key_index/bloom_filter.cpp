@@ -27,6 +27,41 @@ bloom_filter::bloom_filter(size_t keys, unsigned bits_per_key) {
   words_.assign((blocks == 0 ? 1 : blocks) * words_per_block, 0);
 }
 
+bloom_filter bloom_filter::with_blocks(size_t blocks) {
+  bloom_filter result;
+  result.words_.assign((blocks == 0 ? 1 : blocks) * words_per_block, 0);
+  return result;
+}
+
+size_t bloom_filter::foldable_blocks(double bits) {
+  auto blocks = bits / (block_bytes * 8);
+  if (blocks < 128) {
+    // A small filter: the nearest power of two (within a factor of 1.41), so it folds down to
+    // one block; an odd count such as 3 could not fold at all.
+    size_t pow2 = 1;
+    while (pow2 * 2 <= blocks * 1.4142)
+      pow2 *= 2;
+    return pow2;
+  }
+  // Keep the top four bits, rounded: e.g. 1,300 -> 1,280 (5 x 256), foldable eight times.
+  auto n = static_cast<uint64_t>(blocks + 0.5);
+  int shift = 0;
+  while ((n >> shift) >= 16)
+    ++shift;
+  auto top = (n + (uint64_t{1} << (shift - 1))) >> shift;
+  return static_cast<size_t>(top << shift);
+}
+
+void bloom_filter::fold() {
+  auto half = blocks() / 2;
+  for (size_t b = 0; b < half; ++b)
+    for (size_t w = 0; w < words_per_block; ++w)
+      words_[b * words_per_block + w] = words_[2 * b * words_per_block + w]
+                                        | words_[(2 * b + 1) * words_per_block + w];
+  words_.resize(half * words_per_block);
+  words_.shrink_to_fit(); // The point of folding is the memory.
+}
+
 bloom_filter bloom_filter::from_bytes(std::string_view bytes) {
   bloom_filter result;
   if (bytes.empty() || bytes.size() % block_bytes != 0)

@@ -13,6 +13,11 @@ namespace agg {
 ///
 /// The bytes are the filter itself (host byte order), so a filter is saved and loaded as
 /// one blob; the block count follows from the size.
+///
+/// A filter can be folded to half its size without its keys: the block of a hash is its high
+/// 32 bits scaled to the block count, so with half the blocks it is the old block halved, and
+/// ORing each pair of blocks keeps every key's bits. A folded filter answers "maybe" more often
+/// but never "no" for a key it holds.
 class bloom_filter {
 public:
   static constexpr size_t block_bytes = 64;
@@ -21,6 +26,13 @@ public:
 
   /// An empty filter sized for `keys` keys at `bits_per_key` bits each (at least one block).
   bloom_filter(size_t keys, unsigned bits_per_key);
+
+  /// An empty filter of `blocks` blocks (at least one).
+  static bloom_filter with_blocks(size_t blocks);
+
+  /// A block count near `bits` / 512 that can be folded many times: a power of two below 128
+  /// blocks, else its four highest bits kept (within 1/16 of the ideal) and the rest zero.
+  static size_t foldable_blocks(double bits);
 
   /// A filter from bytes made by bytes(); empty if their size is no whole number of blocks.
   static bloom_filter from_bytes(std::string_view bytes);
@@ -36,6 +48,13 @@ public:
   size_t blocks() const {
     return words_.size() / words_per_block;
   }
+
+  bool can_fold() const {
+    return blocks() >= 2 && blocks() % 2 == 0;
+  }
+
+  /// Halves the filter, keeping every key it holds. REQUIRES: can_fold().
+  void fold();
 
 private:
   static constexpr size_t words_per_block = block_bytes / sizeof(uint64_t);

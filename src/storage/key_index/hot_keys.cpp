@@ -24,6 +24,15 @@ void hot_keys::add(uint64_t hash, int64_t seq) {
   slots_[i] = static_cast<uint32_t>(entries_.size());
 }
 
+size_t hot_keys::memory_bytes_at(size_t entries) {
+  size_t capacity = 1, slots = initial_capacity;
+  while (capacity < entries)
+    capacity *= 2;
+  while ((entries + 1) * 2 > slots)
+    slots *= 2;
+  return capacity * sizeof(key_entry) + slots * sizeof(uint32_t);
+}
+
 void hot_keys::truncate(size_t n) {
   if (n >= entries_.size())
     return;

@@ -41,6 +41,9 @@ public:
     return entries_.capacity() * sizeof(key_entry) + slots_.size() * sizeof(uint32_t);
   }
 
+  /// What memory_bytes() reaches with `entries` entries (the vector and table double).
+  static size_t memory_bytes_at(size_t entries);
+
   /// Drops the entries added after the first `n`.
   void truncate(size_t n);
 

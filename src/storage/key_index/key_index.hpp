@@ -8,11 +8,11 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include "storage/event_store.hpp"
 #include "storage/key_index/hot_keys.hpp"
 #include "storage/key_index/key_run.hpp"
+#include "storage/key_index/merge_job.hpp"
 #include "storage/key_index/run_set.hpp"
 #include "storage/key_index/run_store.hpp"
 
@@ -22,9 +22,14 @@ namespace agg {
 struct key_index_options {
   size_t run_entries = size_t{1} << 18; ///< Newest keys kept in memory before a run is written.
   size_t fan_in = 4;                    ///< Runs of one level merged into one of the next.
-  unsigned bits_per_key = 16;           ///< Bloom filter size (about 0.2% false "maybe").
+  unsigned bits_per_key = 16;           ///< Most filter bits per key (about 0.1% false "maybe").
   size_t merge_pace = 8;                ///< Merged entries per new key, after each commit...
   size_t merge_slice_min = 16384;       ///< ...and at least this many while a merge is due.
+  /// All the index may hold in memory: the newest keys' table, fences and filters. Filters
+  /// get what the rest leaves, shared out by run size, and are folded to stay within it.
+  size_t memory_bytes = size_t{128} << 20;
+  /// Keys per filter partition (about 80 KiB of filter at 10 bits per key).
+  size_t partition_keys = 65536;
 };
 
 /// What the key index holds, for logs and tests.
@@ -32,7 +37,8 @@ struct key_index_shape {
   size_t hot = 0;
   std::vector<int> run_levels; ///< One entry per run, oldest first.
   uint64_t run_entries = 0;
-  size_t memory_bytes = 0; ///< Filters, fences and the newest keys' table.
+  size_t memory_bytes = 0;     ///< Filters, fences and the newest keys' table...
+  size_t hot_memory_bytes = 0; ///< ...of which the newest keys' table.
 };
 
 /// The dedup index of the event store: which (topic, event_id) keys are stored.
@@ -45,7 +51,9 @@ struct key_index_shape {
 /// next, a slice after each commit so that no commit waits for a whole merge. Runs are
 /// written in order, so a key is written a few times in 16 bytes instead of a page. Each
 /// run's Bloom filter answers most lookups of new keys in memory; a "maybe", and any hash
-/// match, is settled by reading the event row itself.
+/// match, is settled by reading the event row itself. The filters share a fixed memory
+/// budget (filter_budget.hpp), so memory does not grow with the store: past what the budget
+/// covers well, lookups read more blocks instead.
 ///
 /// The events table stays the truth: runs and their filters are derived from it in
 /// transactions of their own, and an index that lost its newest run to a crash finds
@@ -57,6 +65,9 @@ public:
   /// Throws SQLite::Exception on a storage error.
   key_index(SQLite::Database& db, key_index_options options);
   ~key_index();
+
+  /// Why `options` cannot work (a memory budget below the newest keys' table), or "".
+  static std::string check(const key_index_options& options);
 
   // -- lookups and changes within the store's transaction ----------------------
 
@@ -94,7 +105,6 @@ public:
   dedup_index_footprint footprint() const;
 
 private:
-  bool find(int64_t topic_id, const std::string& event_id, uint64_t hash);
   bool confirm(int64_t seq, int64_t topic_id, const std::string& event_id);
   bool run_contains(const key_run& run, uint64_t hash, int64_t topic_id,
                     const std::string& event_id);
@@ -102,10 +112,11 @@ private:
   void write_hot_run();
   void merge(size_t budget);
   bool start_merge();
-  size_t merge_slice(size_t budget); // Entries merged.
-  void finish_merge(SQLite::Transaction& tx);
   void delete_unfinished();
-  struct merge_job;
+  // Filter bits per key for a new run of `entries` keys, which replaces the runs `replaced`.
+  double filter_bits_per_key(uint64_t entries, const std::vector<int64_t>& replaced) const;
+  // Folds filter partitions until the index fits its memory budget, and saves them.
+  void fit_budget();
 
   SQLite::Database& db_;
   key_index_options options_;
@@ -114,7 +125,7 @@ private:
   run_set runs_;
   hot_keys hot_;
   SQLite::Statement read_event_key_;
-  std::vector<key_entry> block_; // Scratch for lookups' read_block.
+  std::vector<key_entry> block_;     // Scratch for lookups' read_block.
   std::unique_ptr<merge_job> merge_; // The merge under way, if any.
 };
 

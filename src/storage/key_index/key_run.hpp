@@ -7,15 +7,16 @@
 #include <utility>
 #include <vector>
 
-#include "storage/key_index/bloom_filter.hpp"
+#include "storage/key_index/run_filter.hpp"
 #include "storage/key_index/key_entry.hpp"
 
 namespace agg {
 
 /// One sorted run of the key index: key entries in (hash, seq) order, cut into blocks of
-/// `entries_per_block`, each block one row of the key_blocks table. In memory a run keeps
-/// only its Bloom filter and each block's first hash (the fences), so most lookups of a
-/// new key end in memory and a lookup that must read reads one block.
+/// at most `entries_per_block` (a block never spans two filter partitions), each block one
+/// row of the key_blocks table. In memory a run keeps only its Bloom filter and each block's
+/// first hash (the fences), so most lookups of a new key end in memory and a lookup that must
+/// read reads one block.
 struct key_run {
   /// 250 entries of 16 bytes: 4,000 bytes, which with its row header fits one 4 KiB page
   /// (SQLite spills a row over about 4,061 bytes into overflow pages).
@@ -26,8 +27,11 @@ struct key_run {
   int level = 0;           ///< 0 when written from memory; a merge of level L makes L + 1.
   uint64_t entries = 0;
   int64_t max_seq = 0;     ///< The newest event it covers.
-  bloom_filter filter;
+  run_filter filter;
   std::vector<uint64_t> fences; ///< First hash of each block.
+  /// While the run is an input of a merge: hashes below this are the merge output's to answer
+  /// (and the filter partitions below it are given back).
+  uint64_t covered_below = 0;
 
   /// The key_blocks rowid of block `block`: the run's id in the high half, so a run's
   /// blocks are one contiguous rowid range, appended after every older run's.

@@ -54,11 +54,25 @@ void run_set::install(const std::vector<int64_t>& inputs, key_run merged) {
   runs_.insert(at, std::move(merged));
 }
 
+key_run* run_set::find(int64_t id) {
+  for (auto& r : runs_)
+    if (r.id == id)
+      return &r;
+  return nullptr;
+}
+
 size_t run_set::memory_bytes() const {
   size_t bytes = 0;
   for (auto& r : runs_)
-    bytes += r.filter.bytes().size() + r.fences.size() * sizeof(uint64_t);
+    bytes += r.filter.memory_bytes() + r.fences.capacity() * sizeof(uint64_t);
   return bytes;
+}
+
+uint64_t run_set::entries() const {
+  uint64_t n = 0;
+  for (auto& r : runs_)
+    n += r.entries;
+  return n;
 }
 
 } // namespace agg

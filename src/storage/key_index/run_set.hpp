@@ -31,6 +31,10 @@ public:
     return runs_;
   }
 
+  /// The run with this id, or null; for a merge's hand-over and the memory budget's folds,
+  /// which change a run's filter but not its keys.
+  key_run* find(int64_t id);
+
   /// An id for a new run, greater than every id in use or left unfinished.
   int64_t new_id() {
     return next_id_++;
@@ -55,6 +59,9 @@ public:
 
   /// Bytes the runs hold in memory: their filters and fences.
   size_t memory_bytes() const;
+
+  /// Keys in all runs.
+  uint64_t entries() const;
 
 private:
   std::vector<key_run> runs_; // Id order, which is age order.

@@ -33,6 +33,8 @@ caf::error migrate(SQLite::Database& db) {
       db.exec(migrate_v1_to_v2);
     if (version < 3)
       db.exec(migrate_v2_to_v3);
+    if (version < 4)
+      db.exec(migrate_v3_to_v4);
     tx.commit();
     return {};
   } catch (const std::exception& ex) {

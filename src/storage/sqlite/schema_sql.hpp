@@ -64,4 +64,31 @@ inline constexpr const char* migrate_v2_to_v3 = R"sql(
   PRAGMA user_version = 3;
 )sql";
 
+// Version 4: the key index's filters fit a memory budget (--key-index-memory) instead of 16
+// bits per stored key. Each run's filter is cut into partitions by the hash's top bits, one
+// key_filters row each (rowid (run id << 16) | partition, the partition's key count beside
+// it), so a merge hands the filter over a partition at a time and the budget folds one
+// partition, rewriting a row rather than a run's whole filter. key_runs says how many bits
+// of the hash pick the partition. The version 3 runs are dropped here and built again from
+// the events table when the store opens (as for a version 2 file): the key index is derived
+// data, and its old filters cannot be cut into partitions without their keys.
+inline constexpr const char* migrate_v3_to_v4 = R"sql(
+  DELETE FROM key_blocks;
+  DROP TABLE key_runs;
+  CREATE TABLE key_runs (
+    id             INTEGER PRIMARY KEY,
+    level          INTEGER NOT NULL,
+    entries        INTEGER NOT NULL,
+    max_seq        INTEGER NOT NULL,
+    partition_bits INTEGER NOT NULL,
+    fences         BLOB NOT NULL
+  );
+  CREATE TABLE key_filters (
+    id   INTEGER PRIMARY KEY,
+    keys INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  PRAGMA user_version = 4;
+)sql";
+
 } // namespace agg

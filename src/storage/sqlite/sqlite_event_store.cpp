@@ -32,6 +32,8 @@ caf::error storage_error(const char* what, const std::exception& ex) {
 caf::expected<std::unique_ptr<event_store>>
 sqlite_event_store::open(const std::string& path, sync_mode sync, key_index_options keys,
                          wal_sync_options wal) {
+  if (auto why = key_index::check(keys); !why.empty())
+    return make_error(ec::startup_failure, "--key-index-memory is too small: " + why);
   tune_sqlite_library();
   try {
     auto db = std::make_unique<SQLite::Database>(
