@@ -70,7 +70,7 @@ int fsync_with_a_write_inside(int fd) {
 
 } // namespace
 
-TEST_CASE("a write made while an fsync runs stays unsynced; what came before is synced",
+TEST_CASE("a write made while an fsync runs stays unsynced, and what came before is synced",
           "[unit][power_cut]") {
   temp_dir dir{"agg-cut-"};
   auto path = (dir / "f").string();
