@@ -151,7 +151,8 @@ declare -A HCEIL # HCEIL[batch] = req/s of each round
 http_ceiling() {
   local batch=$1 dir=$WORK/http_ceiling_$1_r$ROUND
   mkdir -p "$dir"
-  SERVER_BIN=$HTTP_CEILING_BIN start_server "$dir/data"
+  # SERVER_ARGS are the service's options, which http_ceiling does not take.
+  SERVER_ARGS="" SERVER_BIN=$HTTP_CEILING_BIN start_server "$dir/data"
   local url=http://127.0.0.1:$SERVER_PORT vars=(BATCH="$batch" IDS=seq)
   run_wrk "$dir/warmup" 64 "$WARMUP" "$url" "${vars[@]}"
   run_wrk "$dir/wrk" 64 "$DURATION" "$url" "${vars[@]}"

@@ -20,6 +20,7 @@
 #include <vector>
 
 using agg::test::power_cut_harness;
+using agg::test::skip_power_cut_test;
 using agg::test::temp_dir;
 
 extern char** environ;
@@ -90,10 +91,8 @@ int64_t count_rows(const std::filesystem::path& db_path) {
 
 TEST_CASE("power-cut harness: a synced write survives a cut, an unsynced one does not",
           "[integration][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   temp_dir dir{"agg-cut-"};
   auto a = (dir / "a").string(), b = (dir / "b").string();
   power_cut_harness harness{dir.path()};
@@ -130,10 +129,8 @@ TEST_CASE("power-cut harness: a synced write survives a cut, an unsynced one doe
 TEST_CASE("power-cut harness: SQLite with synchronous=OFF loses committed rows at a cut, "
           "with synchronous=FULL it keeps every one",
           "[integration][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   constexpr int rows = 200;
   temp_dir dir{"agg-cut-"};
   auto db = dir / "test.db";

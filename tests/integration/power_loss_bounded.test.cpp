@@ -138,10 +138,8 @@ void cut_rounds(server_process& server, power_cut_harness& harness, load_options
 TEST_CASE("with --sync normal, a power cut under full load loses only events acknowledged "
           "after the last WAL fsync began, within --sync-interval-ms of the cut",
           "[integration][fault][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   constexpr auto interval = 250ms; // several fsyncs within each round
   server_process server{{"--sync", "normal", "--sync-interval-ms", std::to_string(interval.count()),
                          "--key-index-run-keys", "64"}};
@@ -156,10 +154,8 @@ TEST_CASE("with --sync normal, a power cut under full load loses only events ack
 TEST_CASE("with --sync normal at a trickle, a power cut loses only events acknowledged within "
           "the default 1 s interval",
           "[integration][fault][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   server_process server{{"--sync", "normal"}};
   power_cut_harness harness{server.data_dir()};
   track_power(server, harness);
@@ -174,10 +170,8 @@ TEST_CASE("with --sync normal at a trickle, a power cut loses only events acknow
 TEST_CASE("with --sync normal, the WAL is fsynced when no publish follows: after the next "
           "fsync, a power cut loses nothing",
           "[integration][fault][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   constexpr auto interval = 1000ms; // the default
   server_process server{{"--sync", "normal"}};
   power_cut_harness harness{server.data_dir()};

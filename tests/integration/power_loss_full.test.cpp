@@ -36,10 +36,8 @@ uint64_t seed_from_environment() {
 TEST_CASE("with --sync full, power cuts at random moments under load lose no acknowledged "
           "event, and the store opens sound and still deduplicates",
           "[integration][fault][power_cut]") {
-  if (auto why = power_cut_harness::unavailable()) {
-    WARN("SKIPPED: " << *why);
+  if (skip_power_cut_test())
     return;
-  }
   const int rounds = rounds_from_environment();
   const uint64_t seed = seed_from_environment();
   INFO("AGG_POWER_CUT_SEED=" << seed << " reproduces the cut moments and the load");

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
@@ -129,6 +130,13 @@ cut_report power_cut_harness::roll_back() {
 void power_cut_harness::discard() {
   for (auto& entry : fs::directory_iterator(journals_.path()))
     fs::remove(entry.path());
+}
+
+bool skip_power_cut_test() {
+  auto why = power_cut_harness::unavailable();
+  if (why)
+    std::cout << "SKIPPED: " << *why << std::endl;
+  return why.has_value();
 }
 
 void track_power(server_process& server, const power_cut_harness& harness) {

@@ -88,6 +88,10 @@ private:
   temp_dir journals_;
 };
 
+/// True when the harness cannot run in this build, after printing the "SKIPPED: " line that
+/// ctest counts as a skip: `if (skip_power_cut_test()) return;`.
+bool skip_power_cut_test();
+
 /// Puts the harness's env() into `server`'s environment from its next start() on; the
 /// harness must track server.data_dir().
 void track_power(server_process& server, const power_cut_harness& harness);
