@@ -107,8 +107,8 @@ struct framing_item {
 };
 
 /// The ambiguous and invalid framings, each with a request to the topic "smuggled" in or as
-/// its body.
-std::vector<framing_item> invalid_framings() {
+/// its body; `tls`: for an HTTPS server (the wrong scheme is then http).
+std::vector<framing_item> invalid_framings(bool tls) {
   auto hidden = smuggled("hidden");
   auto cl = std::to_string(hidden.size());
   const std::string chunked_head =
@@ -180,14 +180,15 @@ std::vector<framing_item> invalid_framings() {
     {"a chunk-size line over 8 KiB", chunked_head + "5;a=" + std::string(9000, 'b') + "\r\nhello\r\n0\r\n\r\n"},
     {"an absolute-form target for another authority",
      "GET http://elsewhere.example/healthz HTTP/1.1\r\nHost: t\r\n\r\n" + hidden},
-    {"an https target on plain HTTP", "GET https://t/healthz HTTP/1.1\r\nHost: t\r\n\r\n" + hidden},
+    {"a target with the other scheme (https on plain HTTP, http on HTTPS)",
+     std::string{"GET "} + (tls ? "http" : "https") + "://t/healthz HTTP/1.1\r\nHost: t\r\n\r\n" + hidden},
     {"an authority-form target", "GET t:80 HTTP/1.1\r\nHost: t\r\n\r\n" + hidden},
   };
 }
 
 /// Every invalid framing on its own connection to `s`: 400, a close, nothing smuggled.
 void check_invalid_framings(const server_process& s) {
-  for (auto& it : invalid_framings()) {
+  for (auto& it : invalid_framings(s.uses_tls())) {
     INFO(it.name);
     require_refused_and_closed(probe(s, it.bytes));
   }
