@@ -2,6 +2,7 @@
 // idle gaps just under, around and past --idle-timeout-ms: the server closes idle
 // connections and says so in Keep-Alive: timeout=N, the client notices the close before
 // reusing a connection, and no request fails. Plain and TLS.
+#include "support/certificate.hpp"
 #include "support/events.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -60,12 +61,8 @@ TEST_CASE("a pooled client publishing with idle gaps around the idle timeout see
   }
   SECTION("TLS") {
     agg::test::temp_dir dir;
-    auto cert = (dir / "c.crt").string(), key = (dir / "c.key").string();
-    std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1"
-                          " -addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '"
-                          + cert + "' >/dev/null 2>&1";
-    REQUIRE(std::system(command.c_str()) == 0);
-    server_process server{{"--idle-timeout-ms", "400", "--tls-cert", cert, "--tls-key", key}};
+    auto c = agg::test::make_certificate(dir, "c");
+    server_process server{{"--idle-timeout-ms", "400", "--tls-cert", c.cert, "--tls-key", c.key}};
     server.start();
     publish_with_gaps(server);
   }

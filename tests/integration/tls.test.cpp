@@ -1,3 +1,4 @@
+#include "support/certificate.hpp"
 #include "support/events.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -11,27 +12,13 @@
 #include <vector>
 
 using agg::test::fetch_events;
+using agg::test::make_certificate;
 using agg::test::make_event;
 using agg::test::publish_ok;
 using agg::test::server_process;
 using agg::test::temp_dir;
 
 namespace {
-
-/// A throw-away self-signed certificate for 127.0.0.1 and its key, made with openssl.
-struct certificate {
-  std::string cert, key;
-};
-
-certificate make_certificate(const temp_dir& dir, const std::string& name) {
-  certificate c{(dir / (name + ".crt")).string(), (dir / (name + ".key")).string()};
-  std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1"
-                        " -addext subjectAltName=IP:127.0.0.1 -keyout '"
-                        + c.key + "' -out '" + c.cert + "' >/dev/null 2>&1";
-  INFO(command);
-  REQUIRE(std::system(command.c_str()) == 0);
-  return c;
-}
 
 /// Runs the binary to completion with a private data dir and `args`; REQUIREs it to exit.
 agg::test::run_result run_with(const temp_dir& dir, std::vector<std::string> args) {

@@ -1,12 +1,15 @@
 #include "support/raw_socket.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include <cerrno>
 #include <strings.h>
@@ -25,7 +28,7 @@ int left_ms(std::chrono::steady_clock::time_point deadline) {
 
 } // namespace
 
-raw_socket::raw_socket(uint16_t port) {
+raw_socket::raw_socket(uint16_t port, bool tls) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0)
     throw std::system_error(errno, std::generic_category(), "socket");
@@ -37,35 +40,82 @@ raw_socket::raw_socket(uint16_t port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     int err = errno;
-    ::close(fd_);
+    release();
     throw std::system_error(err, std::generic_category(), "connect");
   }
+  if (!tls)
+    return;
+  ctx_ = SSL_CTX_new(TLS_client_method());
+  ssl_ = ctx_ ? SSL_new(ctx_) : nullptr;
+  if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1 || SSL_connect(ssl_) != 1) {
+    release();
+    throw std::system_error(ECONNABORTED, std::generic_category(), "TLS handshake");
+  }
+  // From here on reads poll with a deadline: a blocking SSL_read could wait forever after it
+  // consumed a record with no data in it (a TLS 1.3 session ticket).
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
 }
 
 raw_socket::~raw_socket() {
+  release();
+}
+
+void raw_socket::release() {
+  if (ssl_)
+    SSL_free(ssl_);
+  if (ctx_)
+    SSL_CTX_free(ctx_);
   if (fd_ >= 0)
     ::close(fd_);
+  ssl_ = nullptr;
+  ctx_ = nullptr;
+  fd_ = -1;
 }
 
 raw_socket::raw_socket(raw_socket&& other) noexcept
-  : fd_(other.fd_), buffered_(std::move(other.buffered_)) {
+  : fd_(other.fd_), ctx_(other.ctx_), ssl_(other.ssl_), buffered_(std::move(other.buffered_)) {
   other.fd_ = -1;
+  other.ctx_ = nullptr;
+  other.ssl_ = nullptr;
 }
 
 raw_socket& raw_socket::operator=(raw_socket&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0)
-      ::close(fd_);
+    release();
     fd_ = other.fd_;
+    ctx_ = other.ctx_;
+    ssl_ = other.ssl_;
     buffered_ = std::move(other.buffered_);
     other.fd_ = -1;
+    other.ctx_ = nullptr;
+    other.ssl_ = nullptr;
   }
   return *this;
 }
 
+bool raw_socket::wait_for(short events, std::chrono::steady_clock::time_point deadline) {
+  pollfd p{fd_, events, 0};
+  return ::poll(&p, 1, left_ms(deadline)) > 0;
+}
+
 bool raw_socket::send(const std::string& bytes) {
   size_t sent = 0;
+  // A write that cannot go on for this long means a peer that stopped reading.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (sent < bytes.size()) {
+    if (ssl_) {
+      auto n = SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent));
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      auto err = SSL_get_error(ssl_, n);
+      if (err == SSL_ERROR_WANT_WRITE && wait_for(POLLOUT, deadline))
+        continue;
+      if (err == SSL_ERROR_WANT_READ && wait_for(POLLIN, deadline))
+        continue;
+      return false;
+    }
     auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR)
       continue;
@@ -74,6 +124,32 @@ bool raw_socket::send(const std::string& bytes) {
     sent += static_cast<size_t>(n);
   }
   return true;
+}
+
+bool raw_socket::read_some(std::chrono::steady_clock::time_point deadline) {
+  char chunk[4096];
+  for (;;) {
+    if (!ssl_) {
+      if (!wait_for(POLLIN, deadline))
+        return false;
+      auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      if (n <= 0)
+        return false;
+      buffered_.append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+    auto n = SSL_read(ssl_, chunk, sizeof(chunk));
+    if (n > 0) {
+      buffered_.append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+    auto err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_READ && wait_for(POLLIN, deadline))
+      continue;
+    if (err == SSL_ERROR_WANT_WRITE && wait_for(POLLOUT, deadline))
+      continue;
+    return false; // close_notify, end of file, reset, or time
+  }
 }
 
 std::string raw_socket::read_response(std::chrono::milliseconds timeout) {
@@ -90,32 +166,23 @@ std::string raw_socket::read_response(std::chrono::milliseconds timeout) {
         return response;
       }
     }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, left_ms(deadline)) <= 0)
+    if (!read_some(deadline))
       return {};
-    char chunk[4096];
-    auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0)
-      return {};
-    buffered_.append(chunk, static_cast<size_t>(n));
   }
 }
 
 bool raw_socket::wait_closed(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    pollfd p{fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, left_ms(deadline));
-    if (ready <= 0)
-      return false;
-    char chunk[4096];
-    auto n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0)
-      return true;
+    if (!read_some(deadline))
+      return std::chrono::steady_clock::now() < deadline;
+    buffered_.clear();
   }
 }
 
 void raw_socket::shutdown_send() {
+  if (ssl_)
+    SSL_shutdown(ssl_); // close_notify first: TLS's own end of the sending side
   ::shutdown(fd_, SHUT_WR);
 }
 

@@ -4,16 +4,21 @@
 #include <cstdint>
 #include <string>
 
-// A plain TCP client socket for tests that need what httplib's client hides: holding a
-// connection idle, sending a request a byte at a time, seeing exactly when the server closes.
+// A TCP client socket (plain, or TLS over it) for tests that need what httplib's client
+// hides: holding a connection idle, sending a request a byte at a time, seeing exactly when
+// the server closes.
+
+struct ssl_st;
+struct ssl_ctx_st;
 
 namespace agg::test {
 
 /// One TCP connection to 127.0.0.1; closed when the object dies.
 class raw_socket {
 public:
-  /// Connects (blocking); throws std::system_error on failure.
-  explicit raw_socket(uint16_t port);
+  /// Connects (blocking), and with `tls` completes a TLS handshake that trusts any
+  /// certificate (tests use throw-away ones); throws std::system_error on failure.
+  explicit raw_socket(uint16_t port, bool tls = false);
   ~raw_socket();
   raw_socket(raw_socket&& other) noexcept;
   raw_socket& operator=(raw_socket&& other) noexcept;
@@ -30,11 +35,20 @@ public:
   bool wait_closed(std::chrono::milliseconds timeout);
   /// Ends the sending side (a half-close): the server reads an end of file after the bytes sent.
   void shutdown_send();
-  /// True while the server has not ended the connection (checked without blocking).
+  /// True while the server has not ended the connection (checked without blocking, on the
+  /// TCP level: over TLS, an unread close_notify still counts as open).
   bool open();
 
 private:
+  /// Reads some bytes into `buffered_` before `deadline`; false at the end, a reset or time.
+  bool read_some(std::chrono::steady_clock::time_point deadline);
+  /// Waits for `events` on the socket until `deadline`; false when time ran out.
+  bool wait_for(short events, std::chrono::steady_clock::time_point deadline);
+  void release();
+
   int fd_ = -1;
+  ssl_ctx_st* ctx_ = nullptr; ///< With TLS only.
+  ssl_st* ssl_ = nullptr;
   std::string buffered_; ///< Bytes read past the last response.
 };
 

@@ -34,9 +34,14 @@ httplib::Response refusal(const request_error& err) {
 std::optional<request_error> check_head_error(const route_context& ctx,
                                               const httplib::Request& head,
                                               std::shared_ptr<void>& hold) {
+  // get_header_value returns a copy: the view must point into a string that outlives the
+  // check (a view of the temporary read freed stack memory, which only ASan noticed).
+  std::string header;
   std::optional<std::string_view> authorization;
-  if (head.has_header("Authorization"))
-    authorization = head.get_header_value("Authorization");
+  if (head.has_header("Authorization")) {
+    header = head.get_header_value("Authorization");
+    authorization = header;
+  }
   switch (check_access(ctx.tokens, access_need::publish, authorization)) {
   case auth_verdict::unauthorized:
     return request_error{401, "unauthorized",

@@ -4,6 +4,7 @@
 // strand, except where a function says otherwise.
 #include "http/server/front_core.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "http/server/answer_bytes.hpp"
+#include "http/server/chunk_scan.hpp"
 
 namespace agg {
 
@@ -100,6 +102,8 @@ private:
   net::steady_timer timer_;
   boost::beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<chunk_scanner> chunks_; ///< A chunked body's line checks, ahead of parser_.
+  size_t scanned_ = 0; ///< Bytes at the front of buf_ that chunks_ has seen.
   phase phase_ = phase::idle;
   request_ptr req_;
   std::shared_ptr<void> hold_;
@@ -159,6 +163,8 @@ void connection<Stream>::begin_request() {
     return linger();
   phase_ = phase::idle;
   parser_.reset();
+  chunks_.reset();
+  scanned_ = 0;
   req_.reset();
   hold_.reset();
   draining_ = false;
@@ -237,6 +243,8 @@ void connection<Stream>::on_head_bytes() {
   auto why = check_framing(p.get().base(), p.chunked(), tls);
   if (!why.empty())
     return refuse(400, why);
+  if (p.chunked())
+    chunks_.emplace(core_.settings.head.line_bytes);
   req_ = std::make_shared<httplib::Request>();
   fill_request(p.get().base(), *req_);
   error_code ignored;
@@ -281,9 +289,17 @@ void connection<Stream>::on_body_bytes() {
   while (!p.is_done()) {
     if (buf_.size() == 0)
       return read_more();
+    if (chunks_ && scanned_ < buf_.size()) {
+      auto bytes = static_cast<const char*>(buf_.data().data());
+      auto why = chunks_->scan({bytes + scanned_, buf_.size() - scanned_});
+      scanned_ = buf_.size();
+      if (!why.empty())
+        return refuse(400, why);
+    }
     error_code ec;
     auto used = p.put(buf_.data(), ec);
     buf_.consume(used);
+    scanned_ -= std::min(used, scanned_);
     if (ec == http::error::need_more) {
       if (used == 0)
         return read_more();
