@@ -93,8 +93,8 @@ const std::vector<option>& options() {
     text("data-dir", &config::data_dir, "a path", "directory of the SQLite file events.db"),
     number("shards", &config::shards, 1, 256, "dedup actors; shard = hash(topic) mod N"),
     number("http-threads", &config::http_threads, 1, 4096,
-           "HTTP threads kept ready; each open connection has its own thread, more start on "
-           "demand up to --max-connections"),
+           "worker threads kept ready for requests that may block (SQLite reads, /subscribe "
+           "streams, bodies over 64 KiB); more start on demand. Connections never hold one"),
     number("max-connections", &config::max_connections, 1, 1000000,
            "open connections served at once; past it, new ones get 503 too_many_connections"),
     number("header-timeout-ms", &config::header_timeout_ms, 100, 3600000,

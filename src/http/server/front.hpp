@@ -15,7 +15,7 @@ namespace agg {
 struct front_settings {
   size_t max_connections = 4096; ///< Past it a new connection gets too_many_connections().
   size_t warm_threads = 64;      ///< Worker threads kept while idle (--http-threads).
-  std::chrono::milliseconds idle_timeout{60000};   ///< Between requests (--idle-timeout-ms).
+  std::chrono::milliseconds idle_timeout{75000};   ///< Between requests (--idle-timeout-ms, same default).
   std::chrono::milliseconds header_timeout{10000}; ///< From a head's first byte to its end.
   std::chrono::milliseconds io_timeout{10000};     ///< Per read or write once a request began.
   std::chrono::milliseconds linger{2000}; ///< Reading what a client still sends after "close".
