@@ -12,7 +12,9 @@
 #   CEILING_ROWS   rows per storage_ceiling run (default 1000000; SMOKE: 50000)
 #   STREAM_EVENTS  events in the topic streamed by GET /events (default 1000000; SMOKE: 20000)
 #   SERVER_ARGS    extra server options for every cell, e.g. "--sync full"
-#   CEILING_ARGS   extra storage_ceiling options, e.g. "--sync full"
+#   CEILING_ARGS   extra storage_ceiling options, e.g. "--sync normal"; by default the sync mode
+#                  of SERVER_ARGS (the server's default, full, when it names none), so that the
+#                  service and its ceiling always run at the same durability
 #   OUT_DIR        where results go (default bench/results; SMOKE: BUILD_DIR/bench-smoke)
 #   BUILD_DIR      build directory (default build-bench); SKIP_BUILD=1 uses what is there
 #   PLOT=0         do not run gnuplot at the end
@@ -47,6 +49,13 @@ else
   CEILING_ROWS=${CEILING_ROWS:-1000000}
   STREAM_EVENTS=${STREAM_EVENTS:-1000000}
   OUT_DIR=${OUT_DIR:-$BENCH_DIR/results}
+fi
+
+if [[ -z ${CEILING_ARGS:-} ]]; then
+  case " ${SERVER_ARGS:-} " in
+    *" --sync normal "* | *" --sync=normal "*) CEILING_ARGS="--sync normal" ;;
+    *) CEILING_ARGS="--sync full" ;;
+  esac
 fi
 
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
@@ -314,7 +323,7 @@ REPORT=$OUT_DIR/results.md
     echo
   fi
   echo "Load: wrk -t1, ${DURATION} s per cell after ${WARMUP} s warm-up, fresh server and store per cell;"
-  echo "events ~220 bytes over 8 topics; durable acks (--sync normal unless SERVER_ARGS says otherwise)."
+  echo "events ~220 bytes over 8 topics; durable acks (--sync full, the default, unless SERVER_ARGS says otherwise)."
   echo "The ceilings and the first four service cells ran $REPEATS rounds, interleaved: figures are"
   echo "medians (min-max over the rounds), ratios the median of each round's own ratio."
   echo

@@ -3,7 +3,7 @@
 // the events table with a unique B-tree index on (topic_id, event_id) deciding duplicates
 // (the server's schema version 2, from src/storage/sqlite/schema_sql.hpp; the server itself now keeps
 // its dedup index as sorted runs, storage/key_index). It writes the very rows the server
-// writes, with the server's settings: WAL, synchronous=NORMAL (or FULL), SQLite memory
+// writes, with the server's settings: WAL, synchronous=FULL (or NORMAL, as --sync), SQLite memory
 // statistics off (storage/sqlite_library), a 32 MiB page cache (--cache-kib), checkpoints on a
 // thread of their own (src/storage/sqlite/wal_checkpointer; those two are the parts of the service it
 // links), one prepared INSERT ... ON CONFLICT(topic_id, event_id) DO NOTHING per event, the
@@ -59,7 +59,7 @@ struct options {
   std::string db;
   uint64_t topics = 8;
   double dup_ratio = 0;
-  std::string sync = "normal";
+  std::string sync = "full"; // the server's default
   bool keep = false;
   // The server's page cache: PRAGMA cache_size=-32768 in src/storage/sqlite/sqlite_event_store.cpp.
   // Keep the two in step; --cache-kib 2000 gives SQLite's own default.

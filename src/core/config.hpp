@@ -44,7 +44,7 @@ struct config {
   size_t key_index_memory = size_t{128} << 20; ///< All the dedup key index holds in memory.
   size_t max_inflight_events = 100000;
   uint32_t publish_timeout_ms = 10000;
-  sync_mode sync = sync_mode::normal;
+  sync_mode sync = sync_mode::full;
   uint32_t sync_interval_ms = 1000; ///< --sync normal: longest time between two WAL fsyncs.
   bool access_log = false; ///< One log line per answered request.
   bool publish_reactor = true; ///< POST /publish on the event loop (plain HTTP only).

@@ -26,18 +26,18 @@ TEST_CASE("defaults hold when no option is given", "[config]") {
   CHECK(r.cfg.database_path() == "./data/events.db");
   CHECK(r.cfg.max_events >= 10000);
   CHECK(r.cfg.max_body_bytes >= 8u << 20);
-  CHECK(r.cfg.sync == agg::sync_mode::normal);
+  CHECK(r.cfg.sync == agg::sync_mode::full); // durable by default (issue 17)
 }
 
 TEST_CASE("options take '--name value' and '--name=value'", "[config]") {
   auto r = parse({"--host", "0.0.0.0", "--port=9000", "--data-dir", "/tmp/x", "--shards", "8",
-                  "--sync=full", "--max-events", "5"});
+                  "--sync=normal", "--max-events", "5"});
   REQUIRE(r.what == agg::cli_result::action::run);
   CHECK(r.cfg.host == "0.0.0.0");
   CHECK(r.cfg.port == 9000);
   CHECK(r.cfg.data_dir == "/tmp/x");
   CHECK(r.cfg.shards == 8);
-  CHECK(r.cfg.sync == agg::sync_mode::full);
+  CHECK(r.cfg.sync == agg::sync_mode::normal);
   CHECK(r.cfg.max_events == 5);
   CHECK(parse({"--actor-scheduler", "sharing"}).cfg.actor_sharing);
   CHECK_FALSE(parse({"--actor-scheduler=stealing"}).cfg.actor_sharing);

@@ -27,13 +27,13 @@ TEST_CASE("every option can come from the environment", "[config][env]") {
   auto r = parse({}, {{"EVENT_AGGREGATOR_PORT", "9001"},
                       {"EVENT_AGGREGATOR_DATA_DIR", "/srv/agg"},
                       {"EVENT_AGGREGATOR_MAX_BODY_BYTES", "4096"},
-                      {"EVENT_AGGREGATOR_SYNC", "full"},
+                      {"EVENT_AGGREGATOR_SYNC", "normal"},
                       {"EVENT_AGGREGATOR_HOST", "0.0.0.0"}});
   REQUIRE(r.what == agg::cli_result::action::run);
   CHECK(r.cfg.port == 9001);
   CHECK(r.cfg.data_dir == "/srv/agg");
   CHECK(r.cfg.max_body_bytes == 4096);
-  CHECK(r.cfg.sync == agg::sync_mode::full);
+  CHECK(r.cfg.sync == agg::sync_mode::normal);
   CHECK(r.cfg.host == "0.0.0.0");
   CHECK(r.warnings.empty());
   SECTION("each option reads its variable exactly as its command-line flag") {

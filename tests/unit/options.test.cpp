@@ -88,7 +88,7 @@ TEST_CASE("the start-up description is one name = value line per option", "[opti
   auto text = agg::describe(cfg);
   CHECK(text.rfind("host = 127.0.0.1\nport = 9000\ndata-dir = ./data\n", 0) == 0);
   CHECK(text.find("\nactor-scheduler = stealing\n") != std::string::npos);
-  CHECK(text.find("\nsync = normal\nsync-interval-ms = 1000\naccess-log = off\n")
+  CHECK(text.find("\nsync = full\nsync-interval-ms = 1000\naccess-log = off\n")
         != std::string::npos);
   CHECK(text.find("\nlog-level = info\nlog-format = text\n") != std::string::npos);
   CHECK(text.find("\ntls-cert = /c.pem\ntls-key = <none>\n") != std::string::npos);
