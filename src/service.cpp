@@ -16,6 +16,7 @@
 #include "http/routes/http_metrics.hpp"
 #include "http/http_server.hpp"
 #include "storage/sqlite/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_readers.hpp"
 
 namespace agg {
 
@@ -40,12 +41,14 @@ size_t subscriber_cap(const config& cfg) {
   return room;
 }
 
-} // namespace
+struct opened_store {
+  std::unique_ptr<event_store> store;
+  std::shared_ptr<store_readers> readers;
+};
 
-service::service(const config& cfg) : cfg_(cfg) {
-}
-
-caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
+// The store, with its read side.
+caf::expected<opened_store> open_store(const config& cfg,
+                                       const std::shared_ptr<runtime_metrics>& runtime) {
   std::error_code fs_err;
   std::filesystem::create_directories(cfg.data_dir, fs_err);
   if (fs_err)
@@ -54,31 +57,46 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   key_index_options keys;
   keys.run_entries = cfg.key_index_run_keys;
   keys.memory_bytes = cfg.key_index_memory;
-  // Made before the service, so that the store publishes its WAL's state into it from the
-  // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
-  auto runtime = std::make_shared<runtime_metrics>();
   wal_sync_options wal{std::chrono::milliseconds(cfg.sync_interval_ms),
                        std::shared_ptr<wal_sync_status>(runtime, &runtime->wal)};
   auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync, keys, std::move(wal));
   if (!store)
     return store.error();
-  auto counters = (*store)->counters();
-  auto topics = (*store)->topics();
+  return opened_store{std::move(*store), std::make_shared<sqlite_readers>(cfg.database_path())};
+}
+
+} // namespace
+
+service::service(const config& cfg) : cfg_(cfg) {
+}
+
+caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
+  // Made before the service, so that the store publishes its WAL's state into it from the
+  // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
+  auto runtime = std::make_shared<runtime_metrics>();
+  auto opened = open_store(cfg, runtime);
+  if (!opened)
+    return opened.error();
+  auto& [store, readers] = *opened;
+  auto counters = store->counters();
+  auto topics = store->topics();
   if (!counters)
     return counters.error();
   if (!topics)
     return topics.error();
-  log_fields opened{{"path", cfg.database_path()},
+  log_fields fields{{"path", cfg.database_path()},
                     {"events", counters->unique},
                     {"topics", topics->size()},
                     {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}};
   // What a power loss may take: say it where an operator looks after one.
   if (cfg.sync == sync_mode::normal)
-    opened.emplace_back("sync_interval_ms", cfg.sync_interval_ms);
-  log_info("opened the store", opened);
+    fields.emplace_back("sync_interval_ms", cfg.sync_interval_ms);
+  log_info("opened the store", fields);
 
   std::unique_ptr<service> svc{new service(cfg)};
   svc->runtime_ = std::move(runtime);
+  svc->readers_ = std::move(readers);
+  svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
   // CAF's own default is at least 4 workers; on a 2-core box the extra ones only spin
   // and steal CPU from the HTTP threads (measured: ~14k vs ~20k single-event req/s).
   auto workers = cfg.actor_threads > 0 ? cfg.actor_threads
@@ -88,9 +106,8 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
     svc->caf_cfg_.set("scheduler.policy", caf::atom("sharing"));
   svc->sys_ = std::make_unique<caf::actor_system>(svc->caf_cfg_);
   auto& sys = *svc->sys_;
-  // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
-  svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
-  svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(*store)},
+  // The writer blocks on its store, so it gets its own thread rather than a scheduler slot.
+  svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(store)},
                                           cfg.commit_max_events, svc->hub_, svc->runtime_);
   svc->watch(svc->writer_, "writer");
   svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
@@ -118,7 +135,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.max_body_bytes = cfg.max_body_bytes;
   svc->bodies_ = std::make_unique<body_budget>(cfg.max_body_memory);
   routes.bodies = svc->bodies_.get();
-  routes.database_path = cfg.database_path();
+  routes.readers = svc->readers_;
   routes.hub = svc->hub_;
   routes.sse.heartbeat = std::chrono::milliseconds(cfg.heartbeat_ms);
   routes.sse.max_catchups = cfg.subscriber_max_catchups;

@@ -8,12 +8,14 @@
 #include <caf/expected.hpp>
 
 #include "core/event.hpp"
-#include "storage/sqlite/event_reader.hpp"
+#include "storage/event_reader.hpp"
+#include "storage/store_readers.hpp"
 
 namespace agg {
 
 /// Reads the stored events of several topics after a seq, as one gap-free sequence in seq
-/// order, a page at a time: what a subscriber replays or catches up with.
+/// order, a page at a time: what a subscriber replays or catches up with. Gap-free on any
+/// store whose seq order is its commit order (each page reads one snapshot).
 class subscription_reader {
 public:
   /// One page: events in seq order, and whether it reached the end of the store.
@@ -22,8 +24,8 @@ public:
     bool at_end = false; ///< Nothing stored after the last event (as of this read).
   };
 
-  /// Reads the database at `path` for these (sorted, unique) topics.
-  static caf::expected<std::unique_ptr<subscription_reader>> open(const std::string& path,
+  /// Reads these (sorted, unique) topics on a reader of its own from `store`.
+  static caf::expected<std::unique_ptr<subscription_reader>> open(store_readers& store,
                                                                    std::vector<std::string> topics);
 
   /// The highest seq stored so far.

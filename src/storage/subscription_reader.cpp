@@ -1,12 +1,12 @@
-#include "storage/sqlite/subscription_reader.hpp"
+#include "storage/subscription_reader.hpp"
 
 #include <algorithm>
 
 namespace agg {
 
 caf::expected<std::unique_ptr<subscription_reader>>
-subscription_reader::open(const std::string& path, std::vector<std::string> topics) {
-  auto reader = event_reader::open(path);
+subscription_reader::open(store_readers& store, std::vector<std::string> topics) {
+  auto reader = store.open_reader();
   if (!reader)
     return reader.error();
   return std::unique_ptr<subscription_reader>{
