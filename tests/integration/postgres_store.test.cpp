@@ -102,6 +102,8 @@ TEST_CASE("publishes get 503 storage_unavailable while PostgreSQL is down, then 
   publish_ok(server, make_events("t", "before", 3));
 
   cluster->stop();
+  // Readiness notices before any publish fails: the server closed the replica's connection.
+  CHECK(server.get("/readyz").status == 503);
   auto refused = server.post_json("/publish", make_events("t", "during", 2));
   auto message = require_error(refused, 503, "storage_unavailable");
   CHECK(refused.header("Retry-After") == "1");

@@ -254,6 +254,10 @@ caf::error postgres_event_store::probe() {
   return caf::none;
 }
 
+bool postgres_event_store::seems_reachable() {
+  return conn_ && conn_->alive();
+}
+
 caf::expected<stored_counters> postgres_event_store::counters() {
   return stored_counters{stored_, duplicates_saved_};
 }

@@ -28,6 +28,9 @@ public:
 
   caf::error probe() override;
 
+  /// The connection is open and the server has not closed it (read off the socket).
+  bool seems_reachable() override;
+
   /// This run's own counters (zero at start): the other runs' are in other_replicas().
   caf::expected<stored_counters> counters() override;
 
