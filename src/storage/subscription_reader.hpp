@@ -24,9 +24,11 @@ public:
     bool at_end = false; ///< Nothing stored after the last event (as of this read).
   };
 
-  /// Reads these (sorted, unique) topics on a reader of its own from `store`.
-  static caf::expected<std::unique_ptr<subscription_reader>> open(store_readers& store,
-                                                                   std::vector<std::string> topics);
+  /// Reads these (sorted, unique) topics from `store`, on a reader opened here (so that an
+  /// unreadable store shows at once) and again for each later read: a stream that lives on
+  /// live events holds no connection (PostgreSQL's are few), only while it reads the store.
+  static caf::expected<std::unique_ptr<subscription_reader>>
+  open(std::shared_ptr<store_readers> store, std::vector<std::string> topics);
 
   /// The highest seq stored so far.
   caf::expected<int64_t> newest_seq();
@@ -35,9 +37,17 @@ public:
   caf::expected<page> read(int64_t after, size_t limit);
 
 private:
-  subscription_reader(std::unique_ptr<event_reader> reader, std::vector<std::string> topics);
+  subscription_reader(std::shared_ptr<store_readers> store, std::unique_ptr<event_reader> reader,
+                      std::vector<std::string> topics);
 
-  std::unique_ptr<event_reader> reader_;
+  // reader_, opened again if a read released it.
+  caf::expected<event_reader*> reader();
+
+  // One read() in one snapshot of `reader`.
+  caf::expected<page> read_snapshot(event_reader& reader, int64_t after, size_t limit);
+
+  std::shared_ptr<store_readers> store_;
+  std::unique_ptr<event_reader> reader_; ///< Null between reads.
   std::vector<std::string> topics_;
   std::vector<int64_t> topic_ids_; ///< 0: the topic has no stored event yet (as of the last read).
 };

@@ -161,7 +161,7 @@ void check_contract(backend& b) {
   CHECK(listed.at(3) == std::pair<std::string, uint64_t>{"payments", 1});
 
   // A subscriber's read: several topics as one sequence in seq order.
-  auto sub = agg::subscription_reader::open(*b.readers, {"audit", "orders"});
+  auto sub = agg::subscription_reader::open(b.readers, {"audit", "orders"});
   REQUIRE(sub);
   auto page = (*sub)->read(0, 100);
   REQUIRE(page);

@@ -95,7 +95,7 @@ void handle_subscribe(const route_context& ctx, const httplib::Request& req,
                              "the server has as many open subscriptions as it allows "
                              "(--max-subscribers); retry later"});
   }
-  auto reader = subscription_reader::open(*ctx.readers, topics);
+  auto reader = subscription_reader::open(ctx.readers, topics);
   if (!reader)
     return reply_error(res, map_error(reader.error()));
   bool replay = after.has_value();
