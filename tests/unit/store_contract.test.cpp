@@ -236,6 +236,15 @@ TEST_CASE("a PostgreSQL store survives a lost connection and a server restart",
                                      "pg_stat_activity WHERE application_name = "
                                      "'event-aggregator'");
     CHECK(killed == std::vector<std::string>{"1"});
+    // pg_terminate_backend only signals: wait until the backend is gone, so the commit below
+    // meets a closed connection rather than racing the backend's exit.
+    auto backends = [&] {
+      return cluster->query(db, "SELECT count(*) FROM pg_stat_activity WHERE "
+                                "application_name = 'event-aggregator'");
+    };
+    for (int attempt = 0; attempt < 1000 && backends() != std::vector<std::string>{"0"}; ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(backends() == std::vector<std::string>{"0"});
     std::vector<agg::event> two = {make_event("t", "2")};
     auto after = b.store->commit(pointers(two), 0);
     REQUIRE(after);
