@@ -30,6 +30,7 @@ done
 # libxxhash-dev: XXH3 hashes dedup keys for the key index (header-only, nothing at run time);
 # its output is fixed by specification, which a hash kept on disk needs.
 # libboost-dev: Boost.Beast and Asio (header-only) are the HTTP front's parser and event loop.
+# libpq-dev: the PostgreSQL store (--store postgres) talks to the server through libpq's C API.
 # haproxy, nginx-light: the proxy tests run the smuggling probes through both (and
 # bench/front_compare.sh's ceiling is nginx's fixed 200), each started by the test from a config in a
 # temp dir on 127.0.0.1 (on systemd machines the packages also start their default services,
@@ -37,7 +38,7 @@ done
 build_packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libcpp-httplib-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev catch2
-  libjemalloc-dev libsimdjson-dev libxxhash-dev libboost-dev
+  libjemalloc-dev libsimdjson-dev libxxhash-dev libboost-dev libpq-dev
   libssl-dev zlib1g-dev libbrotli-dev
 )
 # Development adds the tools of the integration tests, benchmarks and fuzzing; none of them
@@ -46,6 +47,9 @@ build_packages=(
 # make throw-away certificates; prometheus: its promtool checks GET /metrics in the tests
 # (the package also brings the Prometheus server, which systemd machines then start);
 # chromium: the dashboard test renders GET / headless (--headless --no-sandbox, fine as root).
+# postgresql-15: the PostgreSQL store's tests start a throw-away cluster of their own (initdb
+# and pg_ctl as the postgres user the package creates, on a unix socket in a temp dir); the
+# package's own cluster "main" is not used.
 dev_packages=(
   "${build_packages[@]}"
   git ca-certificates
@@ -54,13 +58,14 @@ dev_packages=(
   prometheus
   chromium
   haproxy nginx-light
+  postgresql-15
 )
 # Runtime: what `ldd event-aggregator` resolves to. SQLiteCpp and nlohmann-json are linked in
 # statically / header-only; httplib's .so pulls libssl3, zlib1g and libbrotli1; libsimdjson14
-# is simdjson's .so (the publish decoder).
+# is simdjson's .so (the publish decoder); libpq5 is the PostgreSQL client (--store postgres).
 runtime_packages=(
   libcaf-core0.17 libcpp-httplib0.11 libsqlite3-0 libssl3 zlib1g libbrotli1 libjemalloc2
-  libsimdjson14
+  libsimdjson14 libpq5
   libstdc++6 libgcc-s1
 )
 

@@ -8,6 +8,7 @@
 
 #include "actors/dedup_shard.hpp"
 #include "actors/stats.hpp"
+#include "bridge/store_tail.hpp"
 #include "bridge/subscription_hub.hpp"
 #include "actors/writer.hpp"
 #include "core/errors.hpp"
@@ -15,7 +16,11 @@
 #include "bridge/actor_bridge.hpp"
 #include "http/routes/http_metrics.hpp"
 #include "http/http_server.hpp"
+#include "core/connection_string.hpp"
+#include "storage/postgres/postgres_event_store.hpp"
+#include "storage/postgres/postgres_readers.hpp"
 #include "storage/sqlite/sqlite_event_store.hpp"
+#include "storage/sqlite/sqlite_readers.hpp"
 
 namespace agg {
 
@@ -24,6 +29,11 @@ namespace {
 // Connections kept for publishers and readers however many subscribe: the publish plateau
 // is reached with 64 connections (docs/BENCHMARKS.md).
 constexpr size_t connections_for_requests = 64;
+
+// How often a replica on a shared store looks for events that other replicas committed:
+// what a subscriber may wait for another replica's event, beyond its commit. Each look
+// is one lookup of max(seq) on the primary key.
+constexpr auto shared_store_poll = std::chrono::milliseconds(50);
 
 // Each open stream holds a connection (and its HTTP thread) for as long as it runs, so
 // subscribers alone must not fill --max-connections.
@@ -40,12 +50,22 @@ size_t subscriber_cap(const config& cfg) {
   return room;
 }
 
-} // namespace
+struct opened_store {
+  std::unique_ptr<event_store> store;
+  std::shared_ptr<store_readers> readers;
+};
 
-service::service(const config& cfg) : cfg_(cfg) {
-}
-
-caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
+// The store --store names, with its read side.
+caf::expected<opened_store> open_store(const config& cfg,
+                                       const std::shared_ptr<runtime_metrics>& runtime) {
+  if (cfg.store == store_kind::postgres) {
+    auto store = postgres_event_store::open(cfg.postgres_url);
+    if (!store)
+      return store.error();
+    auto run = (*store)->run();
+    return opened_store{std::move(*store),
+                        std::make_shared<postgres_readers>(cfg.postgres_url, run)};
+  }
   std::error_code fs_err;
   std::filesystem::create_directories(cfg.data_dir, fs_err);
   if (fs_err)
@@ -54,31 +74,63 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   key_index_options keys;
   keys.run_entries = cfg.key_index_run_keys;
   keys.memory_bytes = cfg.key_index_memory;
-  // Made before the service, so that the store publishes its WAL's state into it from the
-  // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
-  auto runtime = std::make_shared<runtime_metrics>();
   wal_sync_options wal{std::chrono::milliseconds(cfg.sync_interval_ms),
                        std::shared_ptr<wal_sync_status>(runtime, &runtime->wal)};
   auto store = sqlite_event_store::open(cfg.database_path(), cfg.sync, keys, std::move(wal));
   if (!store)
     return store.error();
-  auto counters = (*store)->counters();
-  auto topics = (*store)->topics();
+  return opened_store{std::move(*store), std::make_shared<sqlite_readers>(cfg.database_path())};
+}
+
+} // namespace
+
+service::service(const config& cfg) : cfg_(cfg) {
+}
+
+caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
+  // Made before the service, so that the store publishes its WAL's state into it from the
+  // start (the aliasing shared_ptr keeps the whole struct alive for the store's syncer).
+  auto runtime = std::make_shared<runtime_metrics>();
+  auto opened = open_store(cfg, runtime);
+  if (!opened)
+    return opened.error();
+  auto& [store, readers] = *opened;
+  auto counters = store->counters();
+  auto topics = store->topics();
   if (!counters)
     return counters.error();
   if (!topics)
     return topics.error();
-  log_fields opened{{"path", cfg.database_path()},
-                    {"events", counters->unique},
-                    {"topics", topics->size()},
-                    {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}};
-  // What a power loss may take: say it where an operator looks after one.
-  if (cfg.sync == sync_mode::normal)
-    opened.emplace_back("sync_interval_ms", cfg.sync_interval_ms);
-  log_info("opened the store", opened);
+  log_fields fields;
+  if (cfg.store == store_kind::postgres) {
+    fields = {{"store", "postgres"},
+              {"url", redact_password(cfg.postgres_url)},
+              {"topics", topics->size()}};
+  } else {
+    fields = {{"path", cfg.database_path()},
+              {"events", counters->unique},
+              {"topics", topics->size()},
+              {"sync", cfg.sync == sync_mode::full ? "full" : "normal"}};
+    // What a power loss may take: say it where an operator looks after one.
+    if (cfg.sync == sync_mode::normal)
+      fields.emplace_back("sync_interval_ms", cfg.sync_interval_ms);
+  }
+  log_info("opened the store", fields);
 
   std::unique_ptr<service> svc{new service(cfg)};
   svc->runtime_ = std::move(runtime);
+  svc->readers_ = std::move(readers);
+  svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
+  // On a store other replicas write, subscribers hear of every commit from the tail, this
+  // replica's own included: one source keeps the seq order that streams rely on.
+  std::shared_ptr<commit_listener> announce_to = svc->hub_;
+  if (svc->readers_->shared()) {
+    auto tail = store_tail::start(svc->readers_, svc->hub_, shared_store_poll);
+    if (!tail)
+      return tail.error();
+    svc->tail_ = std::move(*tail);
+    announce_to = nullptr;
+  }
   // CAF's own default is at least 4 workers; on a 2-core box the extra ones only spin
   // and steal CPU from the HTTP threads (measured: ~14k vs ~20k single-event req/s).
   auto workers = cfg.actor_threads > 0 ? cfg.actor_threads
@@ -88,10 +140,9 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
     svc->caf_cfg_.set("scheduler.policy", caf::atom("sharing"));
   svc->sys_ = std::make_unique<caf::actor_system>(svc->caf_cfg_);
   auto& sys = *svc->sys_;
-  // The writer blocks on SQLite, so it gets its own thread rather than a scheduler slot.
-  svc->hub_ = std::make_shared<subscription_hub>(subscriber_cap(cfg), cfg.subscriber_buffer);
-  svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(*store)},
-                                          cfg.commit_max_events, svc->hub_, svc->runtime_);
+  // The writer blocks on its store, so it gets its own thread rather than a scheduler slot.
+  svc->writer_ = sys.spawn<caf::detached>(writer, std::shared_ptr<event_store>{std::move(store)},
+                                          cfg.commit_max_events, announce_to, svc->runtime_);
   svc->watch(svc->writer_, "writer");
   svc->stats_ = sys.spawn(stats, svc->writer_, *counters, std::move(*topics));
   svc->watch(svc->stats_, "stats");
@@ -118,7 +169,7 @@ caf::expected<std::unique_ptr<service>> service::start(const config& cfg) {
   routes.max_body_bytes = cfg.max_body_bytes;
   svc->bodies_ = std::make_unique<body_budget>(cfg.max_body_memory);
   routes.bodies = svc->bodies_.get();
-  routes.database_path = cfg.database_path();
+  routes.readers = svc->readers_;
   routes.hub = svc->hub_;
   routes.sse.heartbeat = std::chrono::milliseconds(cfg.heartbeat_ms);
   routes.sse.max_catchups = cfg.subscriber_max_catchups;
@@ -164,6 +215,7 @@ void service::stop() {
   stopped_ = true;
   // 1. No new requests; in-flight ones finish, since the actors still run. Subscribe
   // streams end first: they would otherwise hold their threads until the next heartbeat.
+  tail_.reset();
   if (hub_)
     hub_->close();
   if (http_) {

@@ -19,6 +19,8 @@ class actor_bridge;
 class subscription_hub;
 class http_metrics;
 class http_server;
+class store_readers;
+class store_tail;
 
 /// The composition root: opens the store, spawns and wires the actors, serves HTTP,
 /// and shuts all of it down in order.
@@ -59,6 +61,8 @@ private:
   std::shared_ptr<std::atomic<uint64_t>> actors_down_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::unique_ptr<actor_bridge> bridge_;
   std::shared_ptr<subscription_hub> hub_;
+  std::shared_ptr<store_readers> readers_; ///< The store's read side, for the routes.
+  std::unique_ptr<store_tail> tail_;       ///< Live events of a shared store; else null.
   std::unique_ptr<http_metrics> metrics_; ///< Before http_, so it outlives the HTTP threads.
   std::unique_ptr<body_budget> bodies_;    ///< Before http_, for the same reason.
   std::unique_ptr<http_server> http_;

@@ -137,10 +137,11 @@ writer_actor::behavior_type writer(writer_actor::stateful_pointer<writer_state> 
     },
     [=](probe_atom) -> caf::result<bool> {
       auto& st = self->state;
-      if (st.failed_in_row == 0)
+      if (st.failed_in_row == 0 && st.store->seems_reachable())
         return true;
       // No publish may come to prove the store writable again (a load balancer took us
-      // out of rotation), so readiness asks for a write of its own.
+      // out of rotation), so readiness asks for a write of its own; so it does when a
+      // database server went away while no commit was failing.
       if (auto err = st.store->probe()) {
         log_debug("write probe failed", {{"error", error_text(err)}});
         return err;

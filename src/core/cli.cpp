@@ -114,6 +114,10 @@ cli_result parse_command_line(int argc, const char* const* argv, const environme
       return fail(err);
   if (result.cfg.tls_cert.empty() != result.cfg.tls_key.empty())
     return fail("options --tls-cert and --tls-key go together: give both or neither");
+  if (result.cfg.store == store_kind::postgres && result.cfg.postgres_url.empty())
+    return fail("option --store postgres needs --postgres-url (or " + env_name("postgres-url")
+                + "): the libpq connection string of the database, e.g. "
+                  "postgresql://user@host/dbname");
   if (result.cfg.max_body_memory < result.cfg.max_body_bytes)
     return fail("--max-body-memory (" + std::to_string(result.cfg.max_body_memory)
                 + ") is below --max-body-bytes (" + std::to_string(result.cfg.max_body_bytes)

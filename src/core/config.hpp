@@ -16,12 +16,20 @@ enum class sync_mode {
   full, ///< WAL + synchronous=FULL: fsync per group commit, survives power loss.
 };
 
+/// Where the events live.
+enum class store_kind {
+  sqlite,   ///< One embedded SQLite file in data_dir (the default).
+  postgres, ///< A PostgreSQL database that several replicas may share (postgres_url).
+};
+
 /// Every option of the service, with its default; the table in core/options.cpp says how
 /// each is read, checked and shown.
 struct config {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   std::string data_dir = "./data";
+  store_kind store = store_kind::sqlite;
+  std::string postgres_url; ///< libpq connection string; its password is never logged.
   size_t shards = 4;
   size_t http_threads = 64;     ///< Warm HTTP threads; more start per connection.
   size_t max_connections = 4096; ///< Open connections served; past it, 503 too_many_connections.

@@ -1,5 +1,6 @@
 #include "core/options.hpp"
 
+#include "core/connection_string.hpp"
 #include <charconv>
 #include <cstdint>
 #include <utility>
@@ -83,6 +84,15 @@ option token_file(const char* name, std::string config::*member, const char* sho
   return o;
 }
 
+// A libpq connection string: shown with its password masked, since the start-up line is logged.
+option connection_string(const char* name, std::string config::*member, const char* help) {
+  auto o = text(name, member, "a libpq connection string", help);
+  o.show = [=](const config& cfg) {
+    return (cfg.*member).empty() ? std::string{"<none>"} : redact_password(cfg.*member);
+  };
+  return o;
+}
+
 } // namespace
 
 const std::vector<option>& options() {
@@ -91,6 +101,13 @@ const std::vector<option>& options() {
     text("host", &config::host, "an address", "address to listen on"),
     number("port", &config::port, 0, 65535, "TCP port (0 picks a free one)"),
     text("data-dir", &config::data_dir, "a path", "directory of the SQLite file events.db"),
+    choice("store", &config::store,
+           {{"sqlite", store_kind::sqlite}, {"postgres", store_kind::postgres}},
+           "sqlite: one embedded file in --data-dir; postgres: a PostgreSQL 15 database that "
+           "several replicas share, at --postgres-url"),
+    connection_string("postgres-url", &config::postgres_url,
+                      "with --store postgres, the database's libpq connection string (URI or "
+                      "key=value; the password is never logged)"),
     number("shards", &config::shards, 1, 256, "dedup actors; shard = hash(topic) mod N"),
     number("http-threads", &config::http_threads, 1, 4096,
            "worker threads kept ready for requests that may block (SQLite reads, /subscribe "

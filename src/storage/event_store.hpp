@@ -50,6 +50,12 @@ public:
 
   // -- inspectors -------------------------------------------------------------
 
+  /// False when the store knows, without a round trip, that it cannot take writes now (a
+  /// database server that closed the connection); readiness then probes before saying so.
+  virtual bool seems_reachable() {
+    return true;
+  }
+
   /// The counters as last committed.
   virtual caf::expected<stored_counters> counters() = 0;
 

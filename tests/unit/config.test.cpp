@@ -120,6 +120,28 @@ TEST_CASE("the TLS certificate and key options go together", "[config][tls]") {
   }
 }
 
+TEST_CASE("the postgres store needs a connection string, whose password is never shown",
+          "[config][postgres]") {
+  auto missing = parse({"--store", "postgres"});
+  CHECK(missing.what == agg::cli_result::action::error);
+  CHECK(missing.message
+        == "option --store postgres needs --postgres-url (or EVENT_AGGREGATOR_POSTGRES_URL): the "
+           "libpq connection string of the database, e.g. postgresql://user@host/dbname");
+  auto args = std::vector<const char*>{"event-aggregator", "--store", "postgres"};
+  auto from_env = agg::parse_command_line(
+    3, args.data(), {{"EVENT_AGGREGATOR_POSTGRES_URL", "postgresql://ea:s3cret@db/events"}});
+  REQUIRE(from_env.what == agg::cli_result::action::run);
+  CHECK(from_env.cfg.store == agg::store_kind::postgres);
+  CHECK(from_env.cfg.postgres_url == "postgresql://ea:s3cret@db/events");
+  auto shown = agg::describe(from_env.cfg);
+  CHECK(shown.find("s3cret") == std::string::npos);
+  CHECK(shown.find("postgres-url = postgresql://ea:***@db/events") != std::string::npos);
+  auto bad = parse({"--store", "mysql"});
+  CHECK(bad.message == "option --store takes sqlite or postgres, got \"mysql\"");
+  // The default is unchanged: the embedded store, with no URL needed.
+  CHECK(parse({}).cfg.store == agg::store_kind::sqlite);
+}
+
 TEST_CASE("the start-up description shows whether a token is set, never the token",
           "[config][auth]") {
   agg::config cfg;

@@ -20,9 +20,9 @@ const fs::path src_root = fs::path{AGG_SOURCE_DIR} / "src";
 
 // Lowest first. Folders of the same rank are siblings and must not include each other.
 const std::map<std::string, int> layer_rank = {
-  {"core", 0},          {"codec", 1},        {"storage", 2},      {"storage/key_index", 3},
-  {"storage/sqlite", 4}, {"actors", 5},      {"bridge", 6},       {"http/server", 7},
-  {"http/routes", 7},   {"http", 9},         {"", 10},
+  {"core", 0},           {"codec", 1},   {"storage", 2},     {"storage/key_index", 3},
+  {"storage/sqlite", 4}, {"storage/postgres", 4}, {"actors", 5}, {"bridge", 6},
+  {"http/server", 7},    {"http/routes", 7},      {"http", 9},   {"", 10},
 };
 
 // The folder of a path relative to src/, e.g. "http/routes" for "http/routes/reply.hpp".

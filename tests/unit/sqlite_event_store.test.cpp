@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/errors.hpp"
-#include "storage/sqlite/event_reader.hpp"
+#include "storage/sqlite/sqlite_event_reader.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/schema_sql.hpp"
 #include "storage/sqlite/topic_counts.hpp"
@@ -74,7 +74,7 @@ TEST_CASE("the store inserts new keys once and reports duplicates", "[store]") {
   SECTION("a later duplicate changes nothing: first write wins") {
     std::vector<agg::event> again = {make_event("a", "1", R"({"v":3})")};
     REQUIRE(store->commit(pointers(again), 0));
-    auto reader = agg::event_reader::open(path);
+    auto reader = agg::sqlite_event_reader::open(path);
     REQUIRE(reader);
     auto id = (*reader)->topic_id("a");
     REQUIRE(id);
@@ -125,7 +125,7 @@ TEST_CASE("the reader pages a topic in seq order", "[store]") {
     batch.push_back(make_event("other", std::to_string(i)));
   }
   REQUIRE(store->commit(pointers(batch), 0));
-  auto reader = std::move(*agg::event_reader::open(path));
+  auto reader = std::move(*agg::sqlite_event_reader::open(path));
   auto id = **reader->topic_id("t");
   std::vector<std::string> ids;
   int64_t after = 0;

@@ -9,7 +9,7 @@
 #include "http/routes/dashboard_page.hpp"
 #include "http/routes/error_mapping.hpp"
 #include "http/routes/reply.hpp"
-#include "storage/sqlite/topic_counts.hpp"
+#include "storage/store_readers.hpp"
 
 namespace agg {
 
@@ -45,7 +45,7 @@ void handle_topics(const route_context& ctx, const httplib::Request& req,
                                  + std::to_string(ctx.max_page) + ", got \"" + text + "\""});
     limit = value;
   }
-  auto counts = read_topic_counts(ctx.database_path);
+  auto counts = ctx.readers->topic_counts();
   if (!counts)
     return reply_error(res, map_error(counts.error()));
   auto listed = nlohmann::json::array();

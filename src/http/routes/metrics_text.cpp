@@ -1,6 +1,5 @@
 #include "http/routes/metrics_text.hpp"
 
-#include <filesystem>
 #include <sstream>
 
 namespace agg {
@@ -14,12 +13,6 @@ void family(std::ostringstream& out, const char* name, const char* type, const c
   out << "# HELP " << metrics_prefix << name << " " << help << "\n# TYPE " << metrics_prefix
       << name << " " << type << "\n"
       << metrics_prefix << name << " " << value << "\n";
-}
-
-uint64_t size_or_zero(const std::filesystem::path& path) {
-  std::error_code err;
-  auto size = std::filesystem::file_size(path, err);
-  return err ? 0 : size;
 }
 
 // A label value in the text format: backslash, double quote and newline escaped.
@@ -158,10 +151,6 @@ std::string render_metrics(const metrics_inputs& in, const http_metrics& http) {
     render_topics(out, in);
   out << http.render(metrics_prefix);
   return out.str();
-}
-
-uint64_t store_size_bytes(const std::string& database_path) {
-  return size_or_zero(database_path) + size_or_zero(database_path + "-wal");
 }
 
 } // namespace agg

@@ -9,7 +9,7 @@
 #include "core/type_ids.hpp"
 #include "core/runtime_metrics.hpp"
 #include "http/routes/http_metrics.hpp"
-#include "storage/sqlite/topic_counts.hpp"
+#include "storage/store_readers.hpp"
 
 namespace agg {
 
@@ -39,8 +39,5 @@ void select_top_topics(std::vector<topic_count> counts, size_t n, metrics_inputs
 
 /// The whole GET /metrics body in the Prometheus text exposition format 0.0.4.
 std::string render_metrics(const metrics_inputs& in, const http_metrics& http);
-
-/// Bytes of the SQLite file and its write-ahead log (missing files count 0).
-uint64_t store_size_bytes(const std::string& database_path);
 
 } // namespace agg

@@ -30,12 +30,12 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
   in.stats = std::move(*stats);
   in.inflight_events = ctx.bridge->inflight_events();
   in.body_bytes = ctx.bodies ? ctx.bodies->in_use() : 0;
-  in.store_size_bytes = store_size_bytes(ctx.database_path);
+  in.store_size_bytes = ctx.readers->size_bytes();
   if (ctx.hub)
     in.subscriptions = ctx.hub->snapshot();
   in.runtime = ctx.runtime;
   if (ctx.metrics_topics > 0) {
-    auto counts = read_topic_counts(ctx.database_path);
+    auto counts = ctx.readers->topic_counts();
     if (!counts)
       return reply_error(res, map_error(counts.error()));
     select_top_topics(std::move(*counts), ctx.metrics_topics, in);
@@ -46,7 +46,7 @@ void handle_metrics(const route_context& ctx, httplib::Response& res) {
 } // namespace
 
 void register_ops_routes(router& r, const route_context& ctx) {
-  // It says the process serves HTTP; it touches neither SQLite nor the actors.
+  // It says the process serves HTTP; it touches neither the store nor the actors.
   r.add("GET", "/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", json_type);
   });

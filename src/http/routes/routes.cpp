@@ -17,13 +17,13 @@
 #include "http/routes/publish_route.hpp"
 #include "http/routes/reply.hpp"
 #include "http/routes/subscribe_route.hpp"
-#include "storage/sqlite/event_reader.hpp"
+#include "storage/event_reader.hpp"
 
 namespace agg {
 
 namespace {
 
-// Events per SQLite page while streaming a whole topic: large enough to amortise a
+// Events per store page while streaming a whole topic: large enough to amortise a
 // query, small enough to keep memory flat (a few hundred KB of JSON per chunk).
 constexpr size_t stream_page = 1000;
 
@@ -111,7 +111,7 @@ void handle_events(const route_context& ctx, const httplib::Request& req,
   if (req.has_param("limit")
       && !read_number(req, "limit", 1, static_cast<int64_t>(ctx.max_page), limit, err))
     return reply_error(res, err);
-  auto reader = event_reader::open(ctx.database_path);
+  auto reader = ctx.readers->open_reader();
   if (!reader)
     return reply_error(res, map_error(reader.error()));
   auto id = (*reader)->topic_id(topic);
@@ -146,6 +146,18 @@ void handle_stats(const route_context& ctx, httplib::Response& res) {
   auto stats = ctx.bridge->stats();
   if (!stats)
     return reply_error(res, map_error(stats.error()));
+  // A store shared by replicas: the stats actor counts this replica's part; the others'
+  // is in the store (their unique counts as of their commits, duplicates as of their last
+  // save, at most a second behind).
+  auto others = ctx.readers->other_replicas();
+  if (!others)
+    return reply_error(res, map_error(others.error()));
+  if (*others) {
+    stats->unique += (*others)->unique;
+    stats->duplicates += (*others)->duplicates;
+    stats->received = stats->unique + stats->duplicates;
+    stats->topics = std::move((*others)->topics);
+  }
   res.set_content(encode_stats(*stats), json_type);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "http/routes/http_metrics.hpp"
 #include "codec/publish_decoder.hpp"
 #include "http/routes/sse_stream.hpp"
+#include "storage/store_readers.hpp"
 
 namespace httplib {
 struct Request;
@@ -29,7 +31,7 @@ struct route_context {
   size_t max_page = 10000;
   size_t max_body_bytes = 0;
   body_budget* bodies = nullptr; ///< Memory of publish bodies being read (--max-body-memory).
-  std::string database_path;
+  std::shared_ptr<store_readers> readers; ///< The store's read side (GET /events, topics, ...).
   auth_tokens tokens; ///< Empty tokens: no authentication (the default).
   http_metrics* metrics = nullptr; ///< Counts requests; outlives the server.
   bool access_log = false;         ///< Log one line per answered request.

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bridge/subscription_hub.hpp"
-#include "storage/sqlite/subscription_reader.hpp"
+#include "storage/subscription_reader.hpp"
 
 namespace agg {
 

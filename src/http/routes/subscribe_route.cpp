@@ -8,7 +8,7 @@
 #include "http/routes/error_mapping.hpp"
 #include "http/routes/reply.hpp"
 #include "http/routes/sse_stream.hpp"
-#include "storage/sqlite/subscription_reader.hpp"
+#include "storage/subscription_reader.hpp"
 
 namespace agg {
 
@@ -95,7 +95,7 @@ void handle_subscribe(const route_context& ctx, const httplib::Request& req,
                              "the server has as many open subscriptions as it allows "
                              "(--max-subscribers); retry later"});
   }
-  auto reader = subscription_reader::open(ctx.database_path, topics);
+  auto reader = subscription_reader::open(ctx.readers, topics);
   if (!reader)
     return reply_error(res, map_error(reader.error()));
   bool replay = after.has_value();

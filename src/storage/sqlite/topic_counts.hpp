@@ -6,13 +6,9 @@
 
 #include <caf/expected.hpp>
 
-namespace agg {
+#include "storage/store_readers.hpp"
 
-/// How many events one topic holds.
-struct topic_count {
-  std::string topic;
-  uint64_t events = 0;
-};
+namespace agg {
 
 /// Stored events per topic, most first (ties by name), read on a read-only connection of
 /// its own from the counts the writer keeps per topic: its cost grows with the number of
