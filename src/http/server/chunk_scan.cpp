@@ -1,18 +1,10 @@
 #include "http/server/chunk_scan.hpp"
 
+#include "http/server/hex_digit.hpp"
+
 namespace agg {
 
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 // 16 hex digits fill a uint64_t; more cannot be a size Beast would take either.
 constexpr size_t max_digits = 16;

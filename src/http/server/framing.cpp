@@ -1,5 +1,7 @@
 #include "http/server/framing.hpp"
 
+#include "http/server/hex_digit.hpp"
+
 #include <cctype>
 
 #include <boost/beast/http/field.hpp>
@@ -9,16 +11,6 @@ namespace agg {
 namespace http = boost::beast::http;
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
@@ -133,8 +125,8 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
+      int hi = hex_digit(text[i + 1]);
+      int lo = hex_digit(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
