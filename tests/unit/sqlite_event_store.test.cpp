@@ -12,21 +12,14 @@
 #include "storage/sqlite/schema_sql.hpp"
 #include "storage/sqlite/topic_counts.hpp"
 #include "support/temp_dir.hpp"
+#include "store_events.hpp"
 
 using agg::insert_status;
 
 namespace {
 
-agg::event make_event(std::string topic, std::string id, std::string payload = "{}") {
-  return {std::move(topic), std::move(id), "2025-01-31T12:00:00Z", "src", std::move(payload)};
-}
-
-std::vector<const agg::event*> pointers(const std::vector<agg::event>& events) {
-  std::vector<const agg::event*> out;
-  for (auto& e : events)
-    out.push_back(&e);
-  return out;
-}
+using agg::test::make_event;
+using agg::test::pointers;
 
 // Topic name and stored events, as GET /topics lists them.
 std::vector<std::pair<std::string, uint64_t>> topic_counts(const std::string& path) {

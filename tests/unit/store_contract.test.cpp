@@ -19,6 +19,7 @@
 #include "storage/subscription_reader.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
+#include "store_events.hpp"
 
 using agg::insert_status;
 
@@ -29,16 +30,8 @@ struct backend {
   std::shared_ptr<agg::store_readers> readers;
 };
 
-agg::event make_event(std::string topic, std::string id, std::string payload = "{}") {
-  return {std::move(topic), std::move(id), "2025-01-31T12:00:00Z", "src", std::move(payload)};
-}
-
-std::vector<const agg::event*> pointers(const std::vector<agg::event>& events) {
-  std::vector<const agg::event*> out;
-  for (auto& e : events)
-    out.push_back(&e);
-  return out;
-}
+using agg::test::make_event;
+using agg::test::pointers;
 
 backend open_postgres(const std::string& url) {
   auto store = agg::postgres_event_store::open(url);
